@@ -1,0 +1,91 @@
+/**
+ * Ingest: a path (or `-` for stdin) to a stream of `InputRow`s, whatever the
+ * format and encoding, without ever holding the whole file.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import iconv from 'iconv-lite';
+import { assertEncodingSupported, decodeStream, detectEncoding, peek } from './decode.js';
+import { readCsv, sniffDelimiter } from './csv.js';
+import { readJsonArray, readJsonl } from './json.js';
+import type { RowContext } from './columns.js';
+import { InputError, type InputFormat, type InputRow, type ReadOptions } from './types.js';
+
+export * from './types.js';
+
+export const DEFAULT_MAX_TEXT_LENGTH = 50_000;
+
+export interface OpenedInput {
+  /** File name as given, `stdin` for `-`. */
+  name: string;
+  format: InputFormat;
+  encoding: string;
+  /** Size in bytes when known (files), for progress and ETA. */
+  totalBytes: number | undefined;
+  /** Bytes consumed so far. */
+  bytesRead(): number;
+  rows: AsyncIterable<InputRow>;
+}
+
+function formatFromName(name: string): InputFormat | undefined {
+  const extension = extname(name).toLowerCase();
+  if (extension === '.csv' || extension === '.tsv' || extension === '.txt') return 'csv';
+  if (extension === '.jsonl' || extension === '.ndjson') return 'jsonl';
+  if (extension === '.json') return 'json';
+  return undefined;
+}
+
+function formatFromContent(sample: string): InputFormat {
+  const first = sample.trimStart()[0];
+  return first === '[' ? 'json' : first === '{' ? 'jsonl' : 'csv';
+}
+
+async function openBytes(path: string): Promise<Readable> {
+  if (path === '-') return process.stdin;
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) throw new InputError(`${path}: is a directory, not a file`);
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(`${path}: cannot read the file (${code === 'ENOENT' ? 'no such file' : code ?? String(error)})`);
+  }
+  return createReadStream(path, { highWaterMark: 256 * 1024 });
+}
+
+/** Opens an input; throws `InputError` when it cannot be read at all. */
+export async function openInput(path: string, options: ReadOptions = {}): Promise<OpenedInput> {
+  const name = path === '-' ? 'stdin' : path;
+  if (options.encoding !== undefined) assertEncodingSupported(options.encoding);
+  const { head, stream } = await peek(await openBytes(path));
+  const encoding = options.encoding ?? detectEncoding(head);
+  const sample = iconv.decode(head, encoding);
+  const format = options.format ?? formatFromName(path) ?? formatFromContent(sample);
+  const totalBytes = path === '-' ? undefined : (await stat(path)).size;
+
+  let bytesRead = 0;
+  const counted = stream.pipe(new PassThrough({ highWaterMark: 256 * 1024 }));
+  counted.on('data', (chunk: Buffer) => (bytesRead += chunk.length));
+  stream.on('error', (error) => counted.destroy(error));
+  const text = decodeStream(counted, encoding);
+
+  const context: RowContext = {
+    file: name,
+    maxTextLength: options.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH,
+    warn: (line, message) => options.onProblem?.({ file: name, line, message }),
+  };
+  let rows: AsyncIterable<InputRow>;
+  if (format === 'csv') {
+    let opened = false;
+    const open = async (): Promise<Readable> => {
+      if (!opened) return (opened = true), text;
+      return decodeStream(createReadStream(path), encoding);
+    };
+    rows = readCsv({ open, canReopen: path !== '-', delimiter: sniffDelimiter(sample) }, options, context);
+  } else {
+    rows = format === 'jsonl' ? readJsonl(text, options, context) : readJsonArray(text, options, context);
+  }
+  return { name, format, encoding, totalBytes, bytesRead: () => bytesRead, rows };
+}

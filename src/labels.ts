@@ -1,0 +1,84 @@
+/**
+ * The six KPIs of ../shared/LABELS.md: their values, types, and the rules that
+ * tie them together. Every stage speaks these types.
+ */
+
+export const LABEL_VALUES = {
+  sentiment: ['negatif', 'neutre', 'positif'],
+  is_claim: ['oui', 'non'],
+  urgence: ['faible', 'moyenne', 'haute', 'critique'],
+  topics: ['fibre', 'mobile', 'tv', 'facture', 'sav', 'reseau', 'autre'],
+  incident: [
+    'information',
+    'panne_technique',
+    'degradation_service',
+    'facturation',
+    'processus_sav',
+    'infrastructure_reseau',
+    'autre_reclamation',
+  ],
+} as const;
+
+export type LabelName = keyof typeof LABEL_VALUES;
+export const LABEL_NAMES = Object.keys(LABEL_VALUES) as LabelName[];
+
+export type Sentiment = (typeof LABEL_VALUES.sentiment)[number];
+export type IsClaim = (typeof LABEL_VALUES.is_claim)[number];
+export type Urgence = (typeof LABEL_VALUES.urgence)[number];
+export type Topic = (typeof LABEL_VALUES.topics)[number];
+export type Incident = (typeof LABEL_VALUES.incident)[number];
+
+export type LabelValue<L extends LabelName> = (typeof LABEL_VALUES)[L][number];
+
+/** The five categorical labels plus `confidence` in [0, 1]. */
+export interface Labels {
+  sentiment: Sentiment;
+  is_claim: IsClaim;
+  urgence: Urgence;
+  topics: Topic;
+  incident: Incident;
+  confidence: number;
+}
+
+/** A probability (or normalised score) for each value of each label. */
+export type LabelDistribution = { [L in LabelName]: Record<LabelValue<L>, number> };
+
+/** What a row that could not be classified gets: nothing to act on, zero confidence. */
+export const CAUTIOUS_LABELS: Readonly<Labels> = Object.freeze({
+  sentiment: 'neutre',
+  is_claim: 'non',
+  urgence: 'faible',
+  topics: 'autre',
+  incident: 'information',
+  confidence: 0,
+});
+
+const URGENCE_RANK: Record<Urgence, number> = { faible: 0, moyenne: 1, haute: 2, critique: 3 };
+
+/**
+ * LABELS.md's consistency rules, applied to any labels whatever produced them:
+ * a claim is never `information` and is at least `moyenne`; a non-claim that
+ * names an incident (someone else's outage) is at least `moyenne` too.
+ */
+export function enforceConsistency(labels: Labels, fallbackIncident: Incident = 'autre_reclamation'): Labels {
+  let { incident, urgence } = labels;
+  if (labels.is_claim === 'oui' && incident === 'information') incident = fallbackIncident;
+  if ((labels.is_claim === 'oui' || incident !== 'information') && URGENCE_RANK[urgence] < URGENCE_RANK.moyenne) {
+    urgence = 'moyenne';
+  }
+  return incident === labels.incident && urgence === labels.urgence ? labels : { ...labels, incident, urgence };
+}
+
+/** True when the labels obey LABELS.md's rules (used by tests and `evaluate`). */
+export function isConsistent(labels: Labels): boolean {
+  if (labels.is_claim === 'oui' && (labels.incident === 'information' || labels.urgence === 'faible')) return false;
+  return labels.confidence >= 0 && labels.confidence <= 1;
+}
+
+/** Index of the most probable value of one label's distribution. */
+export function argmax<L extends LabelName>(label: L, scores: Record<LabelValue<L>, number>): LabelValue<L> {
+  const values = LABEL_VALUES[label] as readonly LabelValue<L>[];
+  let best = values[0] as LabelValue<L>;
+  for (const value of values) if (scores[value] > scores[best]) best = value;
+  return best;
+}
