@@ -1,0 +1,65 @@
+/** `fmc classify`: an export in, one labelled row out per input row. */
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { z } from 'zod';
+import { openInput } from '../ingest/index.js';
+import { createRowWriter, formatFromPath, type OutputFormat } from '../output/index.js';
+import { createPipeline, MODES } from '../pipeline/index.js';
+import { createProgress } from './progress.js';
+import { formatSummary } from './summary.js';
+import { UsageError } from './errors.js';
+
+export const ClassifyOptions = z.object({
+  out: z.string().min(1).optional(),
+  textColumn: z.string().min(1).optional(),
+  idColumn: z.string().min(1).optional(),
+  mode: z.enum(MODES).default('fast'),
+  encoding: z.string().min(1).optional(),
+  quiet: z.boolean().default(false),
+});
+export type ClassifyOptions = z.infer<typeof ClassifyOptions>;
+
+function outputFormat(out: string | undefined): OutputFormat {
+  if (out === undefined) return 'jsonl';
+  const format = formatFromPath(out);
+  if (format === undefined) throw new UsageError(`--out ${out}: unknown format; use a .csv, .jsonl or .json file name`);
+  return format;
+}
+
+export async function classifyCommand(inputPath: string, rawOptions: unknown): Promise<void> {
+  const options = ClassifyOptions.parse(rawOptions);
+  const format = outputFormat(options.out);
+  const pipeline = createPipeline({ mode: options.mode });
+  const progress = createProgress({ quiet: options.quiet });
+  const input = await openInput(inputPath, {
+    textColumn: options.textColumn,
+    idColumn: options.idColumn,
+    encoding: options.encoding,
+    onProblem: (problem) => progress.problem(problem),
+  });
+  progress.start('classify', input.totalBytes);
+  // Written beside the target and renamed at the end: a failed run never leaves half a file.
+  const partialPath = options.out === undefined ? undefined : `${options.out}.partial`;
+  const writer = createRowWriter(format, partialPath === undefined ? process.stdout : createWriteStream(partialPath));
+  try {
+    let rows = 0;
+    for await (const classified of pipeline.run(input.rows)) {
+      const started = performance.now();
+      const pending = writer.write(classified);
+      if (pending !== undefined) await pending;
+      pipeline.timeWrite(performance.now() - started);
+      if ((++rows & 0xff) === 0) progress.update(rows, input.bytesRead());
+    }
+    const started = performance.now();
+    await writer.end();
+    if (partialPath !== undefined && options.out !== undefined) await rename(partialPath, options.out);
+    pipeline.timeWrite(performance.now() - started);
+  } catch (error) {
+    if (partialPath !== undefined) await rm(partialPath, { force: true });
+    throw error;
+  } finally {
+    progress.stop();
+  }
+  const stats = pipeline.finish();
+  if (!options.quiet) process.stderr.write(formatSummary(stats, progress.unprintedProblems()));
+}

@@ -1,0 +1,38 @@
+/** `fmc`: the command line of FreeMobilaChat. */
+import { Command, Option } from 'commander';
+import { ZodError } from 'zod';
+import { InputError } from '../ingest/types.js';
+import { MODES, UnsupportedModeError } from '../pipeline/index.js';
+import { classifyCommand } from './classify.js';
+import { UsageError } from './errors.js';
+
+const program = new Command('fmc')
+  .description('FreeMobilaChat: six KPIs for every customer tweet of an export')
+  .showHelpAfterError();
+
+program
+  .command('classify')
+  .description('label every row of a CSV, JSONL or JSON export (use - for stdin)')
+  .argument('<input>', 'input file (.csv, .jsonl, .json) or - for stdin')
+  .option('-o, --out <file>', 'output file; format from its extension (.csv, .jsonl, .json); default JSONL on stdout')
+  .option('--text-column <name>', 'column holding the tweet text (default: detected)')
+  .option('--id-column <name>', 'column holding the tweet id (default: id, tweet_id, else the row number)')
+  .addOption(new Option('--mode <mode>', 'fast: rules + model; balanced/precise add the LLM').choices(MODES).default('fast'))
+  .option('--encoding <name>', 'input encoding (default: detected, UTF-8 or Windows-1252)')
+  .option('-q, --quiet', 'no progress, no summary')
+  .action(classifyCommand);
+
+function exitCodeOf(error: unknown): number {
+  if (error instanceof InputError) return 1;
+  if (error instanceof UsageError || error instanceof UnsupportedModeError || error instanceof ZodError) return 2;
+  return 1;
+}
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`fmc: error: ${message}\n`);
+  if (process.env.FMC_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  process.exitCode = exitCodeOf(error);
+}

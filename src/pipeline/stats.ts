@@ -1,0 +1,72 @@
+/** What a run measured: counts, label distributions and time per phase. */
+import { LABEL_NAMES, LABEL_VALUES, type LabelName, type Labels } from '../labels.js';
+
+export const PHASES = ['read_clean', 'classify', 'write'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export type Distributions = { [L in LabelName]: Record<string, number> };
+
+export interface RunStats {
+  rows: number;
+  /** Distinct cleaned texts, each classified once. */
+  unique: number;
+  duplicates: number;
+  /** Rows that came out with an `error` and cautious labels. */
+  errors: number;
+  distributions: Distributions;
+  meanConfidence: number;
+  phaseMs: Record<Phase, number>;
+  totalMs: number;
+  peakRssBytes: number;
+}
+
+export class StatsRecorder {
+  private readonly started = performance.now();
+  private confidenceSum = 0;
+  readonly stats: RunStats = {
+    rows: 0,
+    unique: 0,
+    duplicates: 0,
+    errors: 0,
+    distributions: Object.fromEntries(
+      LABEL_NAMES.map((label) => [label, Object.fromEntries(LABEL_VALUES[label].map((value) => [value, 0]))]),
+    ) as Distributions,
+    meanConfidence: 0,
+    phaseMs: { read_clean: 0, classify: 0, write: 0 },
+    totalMs: 0,
+    peakRssBytes: 0,
+  };
+
+  count(labels: Labels, kind: 'unique' | 'duplicate' | 'error'): void {
+    const { stats } = this;
+    stats.rows++;
+    if (kind === 'unique') stats.unique++;
+    else if (kind === 'duplicate') stats.duplicates++;
+    else stats.errors++;
+    for (const label of LABEL_NAMES) {
+      const counts = stats.distributions[label];
+      counts[labels[label]] = (counts[labels[label]] ?? 0) + 1;
+    }
+    this.confidenceSum += labels.confidence;
+  }
+
+  time(phase: Phase, ms: number): void {
+    this.stats.phaseMs[phase] += ms;
+  }
+
+  sampleMemory(): void {
+    // maxRSS is the process's true peak (KiB); the sample covers platforms that lack it.
+    const peak = Math.max(process.memoryUsage.rss(), process.resourceUsage().maxRSS * 1024);
+    this.stats.peakRssBytes = Math.max(this.stats.peakRssBytes, peak);
+  }
+
+  finish(): RunStats {
+    const { stats } = this;
+    this.sampleMemory();
+    stats.totalMs = performance.now() - this.started;
+    stats.meanConfidence = stats.rows === 0 ? 0 : this.confidenceSum / stats.rows;
+    // Reading and cleaning interleave in one stream: they get the time the other phases did not take.
+    stats.phaseMs.read_clean = Math.max(0, stats.totalMs - stats.phaseMs.classify - stats.phaseMs.write);
+    return stats;
+  }
+}
