@@ -15,7 +15,7 @@ function fmc(args: string[], input?: string) {
 }
 
 test('classify writes every row, in order, with its columns and six KPIs', () => {
-  const out = join(tempDir(), 'labelled.csv');
+  const out = join(tempDir(), 'new-folder', 'labelled.csv');
   const { code, stderr } = fmc(['classify', FIXTURE, '--out', out]);
   assert.equal(code, 0, stderr);
   const rows = parse(readFileSync(out), { columns: true }) as Record<string, string>[];

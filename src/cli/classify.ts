@@ -1,6 +1,7 @@
 /** `fmc classify`: an export in, one labelled row out per input row. */
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { openInput } from '../ingest/index.js';
 import { createRowWriter, formatFromPath, type OutputFormat } from '../output/index.js';
@@ -26,6 +27,16 @@ function outputFormat(out: string | undefined): OutputFormat {
   return format;
 }
 
+/** Opened before any work, so a path that cannot be written fails with a clear message. */
+async function openOutput(path: string): Promise<Writable> {
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    return (await open(path, 'w')).createWriteStream();
+  } catch (error) {
+    throw new UsageError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
 export async function classifyCommand(inputPath: string, rawOptions: unknown): Promise<void> {
   const options = ClassifyOptions.parse(rawOptions);
   const format = outputFormat(options.out);
@@ -40,7 +51,7 @@ export async function classifyCommand(inputPath: string, rawOptions: unknown): P
   progress.start('classify', input.totalBytes);
   // Written beside the target and renamed at the end: a failed run never leaves half a file.
   const partialPath = options.out === undefined ? undefined : `${options.out}.partial`;
-  const writer = createRowWriter(format, partialPath === undefined ? process.stdout : createWriteStream(partialPath));
+  const writer = createRowWriter(format, partialPath === undefined ? process.stdout : await openOutput(partialPath));
   try {
     let rows = 0;
     for await (const classified of pipeline.run(input.rows)) {
