@@ -3,6 +3,7 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { z } from 'zod';
+import { loadClassifier } from '../classify/index.js';
 import { openInput } from '../ingest/index.js';
 import { createRowWriter, formatFromPath, type OutputFormat } from '../output/index.js';
 import { createPipeline, MODES } from '../pipeline/index.js';
@@ -16,6 +17,7 @@ export const ClassifyOptions = z.object({
   idColumn: z.string().min(1).optional(),
   mode: z.enum(MODES).default('fast'),
   encoding: z.string().min(1).optional(),
+  model: z.string().min(1).optional(),
   quiet: z.boolean().default(false),
 });
 export type ClassifyOptions = z.infer<typeof ClassifyOptions>;
@@ -40,7 +42,7 @@ async function openOutput(path: string): Promise<Writable> {
 export async function classifyCommand(inputPath: string, rawOptions: unknown): Promise<void> {
   const options = ClassifyOptions.parse(rawOptions);
   const format = outputFormat(options.out);
-  const pipeline = createPipeline({ mode: options.mode });
+  const pipeline = createPipeline({ mode: options.mode, classifier: loadClassifier(options.model) });
   const progress = createProgress({ quiet: options.quiet });
   const input = await openInput(inputPath, {
     textColumn: options.textColumn,

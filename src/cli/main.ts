@@ -4,6 +4,9 @@ import { ZodError } from 'zod';
 import { InputError } from '../ingest/types.js';
 import { MODES, UnsupportedModeError } from '../pipeline/index.js';
 import { classifyCommand } from './classify.js';
+import { evaluateCommand, trainCommand } from './train.js';
+import { DEFAULT_TRAIN_OPTIONS } from '../train/train.js';
+import { ModelFileError } from '../classify/model.js';
 import { UsageError } from './errors.js';
 
 const program = new Command('fmc')
@@ -19,11 +22,29 @@ program
   .option('--id-column <name>', 'column holding the tweet id (default: id, tweet_id, else the row number)')
   .addOption(new Option('--mode <mode>', 'fast: rules + model; balanced/precise add the LLM').choices(MODES).default('fast'))
   .option('--encoding <name>', 'input encoding (default: detected, UTF-8 or Windows-1252)')
+  .option('--model <file>', 'a model trained by fmc train (default: the shipped model)')
   .option('-q, --quiet', 'no progress, no summary')
   .action(classifyCommand);
 
+program
+  .command('train')
+  .description('train the embedded model on a labelled export; writes NAME.fmcmodel and its model card NAME.md')
+  .requiredOption('--train <file>', 'labelled tweets (JSONL or CSV with the five label columns)')
+  .option('--dev <file>', 'labelled tweets to report on in the model card')
+  .requiredOption('--out <path>', 'models/NAME: where to write NAME.fmcmodel and NAME.md')
+  .option('--seed <n>', 'seed of the shuffles and folds', String(DEFAULT_TRAIN_OPTIONS.seed))
+  .action((options) => trainCommand(options));
+
+program
+  .command('evaluate')
+  .description('score a model against labelled tweets: macro-F1, accuracy, per-class figures, confusion, ECE')
+  .requiredOption('--data <file>', 'labelled tweets (JSONL or CSV)')
+  .option('--model <file>', 'model file (default: the shipped model)')
+  .option('--json', 'one JSON object instead of tables')
+  .action((options) => evaluateCommand(options));
+
 function exitCodeOf(error: unknown): number {
-  if (error instanceof InputError) return 1;
+  if (error instanceof InputError || error instanceof ModelFileError) return 1;
   if (error instanceof UsageError || error instanceof UnsupportedModeError || error instanceof ZodError) return 2;
   return 1;
 }

@@ -8,8 +8,7 @@
  */
 import { cleanTweet } from '../clean/index.js';
 import { DedupIndex } from '../clean/dedup.js';
-import { createRulesClassifier } from '../classify/rules.js';
-import type { TweetClassifier } from '../classify/types.js';
+import { loadClassifier, type TweetClassifier } from '../classify/index.js';
 import type { FieldValue, InputRow } from '../ingest/types.js';
 import { CAUTIOUS_LABELS, type Labels } from '../labels.js';
 import { StatsRecorder, type RunStats } from './stats.js';
@@ -60,7 +59,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   if (mode !== 'fast') {
     throw new UnsupportedModeError(`mode "${mode}" needs the LLM phase, which this version does not have yet: use --mode fast`);
   }
-  const classifier = options.classifier ?? createRulesClassifier();
+  const classifier = options.classifier ?? loadClassifier();
   const recorder = new StatsRecorder();
   const seen = new DedupIndex();
 

@@ -1,0 +1,185 @@
+/**
+ * The embedded model: one softmax regression per label over shared hashed
+ * features, temperature-scaled, decoded jointly so LABELS.md's rules hold,
+ * with a confidence mapped (isotonic) to the observed share of right labels.
+ *
+ * File format (`.fmcmodel`): "FMC1", a uint32 header length, the JSON header,
+ * then the float32 weights (little endian), `buckets × slots`.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { LABEL_NAMES, LABEL_VALUES, type Incident, type IsClaim, type LabelName, type Labels, type Urgence } from '../labels.js';
+import { extractFeatures, type FeatureConfig } from './features.js';
+import type { ClassifierInput, TweetClassifier } from './types.js';
+
+const MAGIC = 'FMC1';
+
+/** Every label value has a slot; a label's slots are contiguous, in LABEL_VALUES order. */
+export const SLOT_COUNT = LABEL_NAMES.reduce((sum, label) => sum + LABEL_VALUES[label].length, 0);
+export const FIRST_SLOT = Object.fromEntries(
+  LABEL_NAMES.map((label, i) => [label, LABEL_NAMES.slice(0, i).reduce((sum, previous) => sum + LABEL_VALUES[previous].length, 0)]),
+) as Record<LabelName, number>;
+
+export interface ModelHeader {
+  format: 'fmc-model';
+  version: 1;
+  name: string;
+  features: FeatureConfig;
+  labelValues: Record<LabelName, readonly string[]>;
+  temperatures: Record<LabelName, number>;
+  /** Isotonic map from the mean probability of the chosen labels to the share of right labels. */
+  calibration: { x: number[]; y: number[] };
+  weightsSha256: string;
+  /** What the model card reports: data, sizes, hyper-parameters, metrics. */
+  training: Record<string, unknown>;
+}
+
+export interface Model {
+  header: ModelHeader;
+  weights: Float32Array;
+}
+
+export class ModelFileError extends Error {
+  override name = 'ModelFileError';
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export function encodeModel(model: Model): Buffer {
+  const weightBytes = Buffer.from(model.weights.buffer, model.weights.byteOffset, model.weights.byteLength);
+  const header = Buffer.from(JSON.stringify({ ...model.header, weightsSha256: sha256(weightBytes) }), 'utf8');
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(header.length);
+  return Buffer.concat([Buffer.from(MAGIC), length, header, weightBytes]);
+}
+
+export async function saveModel(path: string, model: Model): Promise<void> {
+  await writeFile(path, encodeModel(model));
+}
+
+export function decodeModel(bytes: Buffer, path: string): Model {
+  const fail = (problem: string): never => {
+    throw new ModelFileError(`${path}: not a usable model file (${problem}); retrain it with \`fmc train\``);
+  };
+  if (bytes.length < 8 || bytes.toString('latin1', 0, 4) !== MAGIC) fail('wrong magic number');
+  const headerLength = bytes.readUInt32LE(4);
+  if (8 + headerLength > bytes.length) fail('truncated header');
+  let header: ModelHeader;
+  try {
+    header = JSON.parse(bytes.toString('utf8', 8, 8 + headerLength)) as ModelHeader;
+  } catch {
+    return fail('unreadable header');
+  }
+  if (header.format !== 'fmc-model' || header.version !== 1) fail(`unknown format ${header.format} v${header.version}`);
+  for (const label of LABEL_NAMES) {
+    if (JSON.stringify(header.labelValues?.[label]) !== JSON.stringify(LABEL_VALUES[label])) fail(`label values of ${label} differ`);
+  }
+  // Copied to an aligned buffer: Float32Array needs an offset that is a multiple of 4.
+  const weightBytes = new Uint8Array(bytes.subarray(8 + headerLength));
+  if (weightBytes.length !== (2 ** header.features.hashBits) * SLOT_COUNT * 4) fail('weights have the wrong size');
+  if (sha256(weightBytes) !== header.weightsSha256) fail('checksum mismatch');
+  return { header, weights: new Float32Array(weightBytes.buffer) };
+}
+
+export function loadModel(path: string): Model {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new ModelFileError(`${path}: cannot read the model file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  return decodeModel(bytes, path);
+}
+
+/** Probabilities of every label value (one softmax per label), in slot order. */
+export function predictProbabilities(model: Model, buckets: Uint32Array, temperatures?: Record<LabelName, number>): Float64Array {
+  const logits = new Float64Array(SLOT_COUNT);
+  const { weights } = model;
+  for (const bucket of buckets) {
+    const row = bucket * SLOT_COUNT;
+    for (let slot = 0; slot < SLOT_COUNT; slot++) logits[slot] = (logits[slot] as number) + (weights[row + slot] as number);
+  }
+  for (const label of LABEL_NAMES) {
+    const first = FIRST_SLOT[label];
+    const count = LABEL_VALUES[label].length;
+    const temperature = temperatures?.[label] ?? 1;
+    let max = -Infinity;
+    for (let i = first; i < first + count; i++) max = Math.max(max, (logits[i] as number) / temperature);
+    let sum = 0;
+    for (let i = first; i < first + count; i++) sum += logits[i] = Math.exp((logits[i] as number) / temperature - max);
+    for (let i = first; i < first + count; i++) logits[i] = (logits[i] as number) / sum;
+  }
+  return logits;
+}
+
+const URGENCE_INDEX: Record<Urgence, number> = { faible: 0, moyenne: 1, haute: 2, critique: 3 };
+
+/**
+ * Labels from probabilities. `is_claim`, `incident` and `urgence` are chosen
+ * together, as the most probable combination that LABELS.md allows; the raw
+ * confidence is the mean probability of the chosen values.
+ */
+export function decode(probabilities: Float64Array): { labels: Omit<Labels, 'confidence'>; rawConfidence: number } {
+  const p = (label: LabelName, index: number): number => probabilities[FIRST_SLOT[label] + index] as number;
+  const pick = <L extends LabelName>(label: L): number => {
+    let bestIndex = 0;
+    for (let i = 1; i < LABEL_VALUES[label].length; i++) if (p(label, i) > p(label, bestIndex)) bestIndex = i;
+    return bestIndex;
+  };
+  let best = { claim: 0, incident: 0, urgence: 0, score: -1 };
+  for (let claim = 0; claim < 2; claim++) {
+    for (let incident = 0; incident < LABEL_VALUES.incident.length; incident++) {
+      if (LABEL_VALUES.is_claim[claim] === 'oui' && incident === 0) continue; // a claim is never `information`
+      for (let urgence = 0; urgence < 4; urgence++) {
+        const needsAction = LABEL_VALUES.is_claim[claim] === 'oui' || incident !== 0;
+        if (needsAction && urgence < URGENCE_INDEX.moyenne) continue;
+        const score = p('is_claim', claim) * p('incident', incident) * p('urgence', urgence);
+        if (score > best.score) best = { claim, incident, urgence, score };
+      }
+    }
+  }
+  const sentiment = pick('sentiment');
+  const topics = pick('topics');
+  const rawConfidence = (p('sentiment', sentiment) + p('is_claim', best.claim) + p('urgence', best.urgence) + p('topics', topics) + p('incident', best.incident)) / 5;
+  return {
+    labels: {
+      sentiment: LABEL_VALUES.sentiment[sentiment] as Labels['sentiment'],
+      is_claim: LABEL_VALUES.is_claim[best.claim] as IsClaim,
+      urgence: LABEL_VALUES.urgence[best.urgence] as Urgence,
+      topics: LABEL_VALUES.topics[topics] as Labels['topics'],
+      incident: LABEL_VALUES.incident[best.incident] as Incident,
+    },
+    rawConfidence,
+  };
+}
+
+/** Piecewise-linear reading of an isotonic map. */
+export function calibrate(calibration: ModelHeader['calibration'], raw: number): number {
+  const { x, y } = calibration;
+  if (x.length === 0) return raw;
+  if (raw <= (x[0] as number)) return y[0] as number;
+  for (let i = 1; i < x.length; i++) {
+    if (raw <= (x[i] as number)) {
+      const [x0, x1, y0, y1] = [x[i - 1] as number, x[i] as number, y[i - 1] as number, y[i] as number];
+      return x1 === x0 ? y1 : y0 + ((y1 - y0) * (raw - x0)) / (x1 - x0);
+    }
+  }
+  return y[y.length - 1] as number;
+}
+
+export function classifyWithModel(model: Model, input: ClassifierInput): Labels {
+  const probabilities = predictProbabilities(model, extractFeatures(input, model.header.features), model.header.temperatures);
+  const { labels, rawConfidence } = decode(probabilities);
+  return { ...labels, confidence: Math.round(calibrate(model.header.calibration, rawConfidence) * 1000) / 1000 };
+}
+
+export function createModelClassifier(model: Model): TweetClassifier {
+  return {
+    // The weights' hash is in the id: a retrained model never reads another model's cache entries.
+    id: `model-${model.header.name}-${model.header.weightsSha256.slice(0, 12)}`,
+    classify: (input) => classifyWithModel(model, input),
+  };
+}

@@ -1,0 +1,44 @@
+/** The model card written beside a trained model: what it learned from, how, and how well. */
+import { LABEL_NAMES } from '../labels.js';
+import type { ModelHeader } from '../classify/model.js';
+import type { EvaluationReport } from './metrics.js';
+
+export function modelCard(header: ModelHeader, fileBytes: number, dev: EvaluationReport | undefined, date: string): string {
+  const training = header.training as { examples?: number; trainFile?: string; trainSha256?: string; devFile?: string; options?: unknown };
+  const lines = [
+    `# Model card: ${header.name}`,
+    '',
+    `Trained ${date} by \`fmc train\`. File: \`${header.name}.fmcmodel\`, ${(fileBytes / 2 ** 20).toFixed(1)} MB, weights SHA-256 \`${header.weightsSha256.slice(0, 16)}…\`.`,
+    '',
+    '## Data',
+    `- Training: \`${training.trainFile}\`, ${training.examples} labelled tweets (SHA-256 of the file \`${String(training.trainSha256).slice(0, 16)}…\`). French tweets about the operator, labelled following LABELS.md. The texts are not in the repository.`,
+    `- Dev (reported below, used only to choose hyper-parameters): \`${training.devFile ?? 'none'}\`.`,
+    '',
+    '## Model',
+    '- One softmax regression per label (sentiment, is_claim, urgence, topics, incident) over shared hashed features:',
+    `  word unigrams and bigrams, character ${header.features.charNgramMin}–${header.features.charNgramMax}-grams inside words (accent-folded),`,
+    '  the firings of the French rules, emoji and operator-account signals, length and punctuation;',
+    `  2^${header.features.hashBits} buckets.`,
+    '- AdaGrad with L2, class weights (share^-power) for the rare values, seeded shuffles: the same data gives the same file.',
+    '- Decoding picks the most probable (is_claim, incident, urgence) combination that LABELS.md allows.',
+    `- Calibration on 5-fold out-of-fold predictions of the training set: temperatures ${LABEL_NAMES.map((label) => `${label} ${header.temperatures[label]}`).join(', ')}; then an isotonic map from the mean probability of the chosen labels to the share of right labels (\`confidence\`).`,
+    `- Hyper-parameters: \`${JSON.stringify(training.options)}\`.`,
+    '',
+  ];
+  if (dev !== undefined) {
+    lines.push('## Dev metrics', '', `${dev.examples} tweets. Mean macro-F1 **${dev.meanMacroF1}**, ECE of confidence **${dev.ece}**, LABELS.md consistency ${dev.consistency * 100}%.`, '');
+    lines.push('| label | macro-F1 | accuracy |', '|---|---|---|');
+    for (const label of LABEL_NAMES) lines.push(`| ${label} | ${dev.labels[label].macroF1} | ${dev.labels[label].accuracy} |`);
+    lines.push('');
+    const weak = LABEL_NAMES.flatMap((label) => Object.entries(dev.labels[label].classes).filter(([, figures]) => figures.f1 < 0.4).map(([value, figures]) => `${label}=${value} (F1 ${figures.f1}, ${figures.support} dev examples)`));
+    lines.push('## Known weaknesses', '');
+    lines.push(`- Classes it gets mostly wrong on dev: ${weak.length > 0 ? weak.join('; ') : 'none below F1 0.4'}.`);
+  }
+  lines.push(
+    '- Few examples of `positif`, `mobile`, `tv`, `facturation` and `autre_reclamation`: expect low recall there.',
+    '- Sarcasm ("bravo free, 3 jours sans internet") is learned only from the few examples the data has.',
+    '- A bag of n-grams: no word order beyond bigrams, no world knowledge.',
+    '',
+  );
+  return lines.join('\n');
+}

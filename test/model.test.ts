@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cleanTweet } from '../src/clean/index.js';
+import { classifyWithModel, encodeModel, loadModel, ModelFileError, saveModel } from '../src/classify/model.js';
+import { expectedCalibrationError, evaluate, labelReport } from '../src/train/metrics.js';
+import { DEFAULT_TRAIN_OPTIONS, isotonic, train, type Example, type GoldLabels } from '../src/train/train.js';
+import { isConsistent } from '../src/labels.js';
+import { tempDir } from './helpers.js';
+
+const OUTAGE: GoldLabels = { sentiment: 'negatif', is_claim: 'oui', urgence: 'critique', topics: 'fibre', incident: 'panne_technique' };
+const BILLING: GoldLabels = { sentiment: 'negatif', is_claim: 'oui', urgence: 'haute', topics: 'facture', incident: 'facturation' };
+const PRAISE: GoldLabels = { sentiment: 'positif', is_claim: 'non', urgence: 'faible', topics: 'tv', incident: 'information' };
+
+const towns = ['lyon', 'lille', 'nantes', 'brest', 'metz', 'nice', 'pau', 'dijon', 'rouen', 'caen', 'tours', 'reims'];
+function fixture(): Example[] {
+  return towns.flatMap((town, i) => [
+    { id: `o${i}`, input: { tweet: cleanTweet(`plus de connexion internet à ${town} depuis ${i + 2} jours, box en panne`) }, gold: OUTAGE },
+    { id: `b${i}`, input: { tweet: cleanTweet(`facture de ${40 + i} euros prélevée deux fois à ${town}, remboursez`) }, gold: BILLING },
+    { id: `p${i}`, input: { tweet: cleanTweet(`merci pour les nouvelles chaînes télé, super programme à ${town}`) }, gold: PRAISE },
+  ]);
+}
+
+const SMALL = { ...DEFAULT_TRAIN_OPTIONS, features: { ...DEFAULT_TRAIN_OPTIONS.features, hashBits: 12 }, folds: 3 };
+
+test('training is deterministic and learns: a held-out tweet is classified right', () => {
+  const first = train('fixture', fixture(), SMALL);
+  const second = train('fixture', fixture(), SMALL);
+  assert.ok(encodeModel(first).equals(encodeModel(second)));
+  const heldOut = classifyWithModel(first, { tweet: cleanTweet('à bordeaux la box est en panne, plus de connexion depuis 3 jours') });
+  assert.deepEqual({ ...heldOut, confidence: undefined }, { ...OUTAGE, confidence: undefined });
+  assert.ok(isConsistent(heldOut));
+  const praise = classifyWithModel(first, { tweet: cleanTweet('merci, super les nouvelles chaînes télé à bordeaux') });
+  assert.equal(praise.sentiment, 'positif');
+  assert.equal(praise.topics, 'tv');
+});
+
+test('a saved model loads back identical; a corrupt or missing file is a clear error', async () => {
+  const model = train('fixture', fixture(), SMALL);
+  const path = join(tempDir(), 'm.fmcmodel');
+  await saveModel(path, model);
+  assert.ok(encodeModel(loadModel(path)).equals(encodeModel(model)));
+  const bytes = encodeModel(model);
+  bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff;
+  writeFileSync(path, bytes);
+  assert.throws(() => loadModel(path), (error: Error) => error instanceof ModelFileError && /checksum mismatch/.test(error.message) && error.message.includes(path));
+  writeFileSync(path, 'not a model');
+  assert.throws(() => loadModel(path), /wrong magic number/);
+  writeFileSync(path, bytes.subarray(0, 100));
+  assert.throws(() => loadModel(path), /truncated header|wrong size/);
+  assert.throws(() => loadModel(join(tempDir(), 'missing.fmcmodel')), /cannot read the model file \(ENOENT\)/);
+});
+
+test('evaluate figures match a hand computation', () => {
+  // gold: neg neg neg neu pos; predicted: neg neg neu neu neg
+  const report = labelReport('sentiment', ['negatif', 'negatif', 'negatif', 'neutre', 'positif'], ['negatif', 'negatif', 'neutre', 'neutre', 'negatif']);
+  // negatif: P 2/3, R 2/3, F1 2/3; neutre: P 1/2, R 1, F1 2/3; positif: 0 → macro (2/3 + 2/3 + 0) / 3 = 0.4444
+  assert.equal(report.macroF1, 0.4444);
+  assert.equal(report.accuracy, 0.6);
+  assert.deepEqual(report.classes.neutre, { precision: 0.5, recall: 1, f1: 0.6667, support: 1 });
+  assert.deepEqual(report.confusion, [[2, 1, 0], [0, 1, 0], [1, 0, 0]]);
+  // Two tweets at 0.95 (bin 9), one right one not: |0.95 - 0.5| weighted 2/3; one at 0.15 right: |0.15 - 1| weighted 1/3.
+  assert.equal(expectedCalibrationError([0.95, 0.95, 0.15], [1, 0, 1]), Math.round(((2 / 3) * 0.45 + (1 / 3) * 0.85) * 10000) / 10000);
+  const full = evaluate([OUTAGE, PRAISE], [{ ...OUTAGE, confidence: 1 }, { ...OUTAGE, confidence: 0 }]);
+  assert.equal(full.ece, 0);
+  assert.equal(full.labels.is_claim.accuracy, 0.5);
+});
+
+test('isotonic calibration is non-decreasing', () => {
+  const { y } = isotonic([{ x: 0.1, y: 0.3 }, { x: 0.2, y: 0.1 }, { x: 0.5, y: 0.9 }, { x: 0.6, y: 0.7 }]);
+  assert.deepEqual(y, [0.2, 0.8]);
+});
