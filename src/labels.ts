@@ -30,6 +30,24 @@ export type Incident = (typeof LABEL_VALUES.incident)[number];
 
 export type LabelValue<L extends LabelName> = (typeof LABEL_VALUES)[L][number];
 
+/**
+ * Every value of every label has a slot in flat score arrays; a label's slots
+ * are contiguous, in LABEL_VALUES order (rules and model score into these).
+ */
+export const FIRST_SLOT = {} as Record<LabelName, number>;
+let slots = 0;
+for (const label of LABEL_NAMES) {
+  FIRST_SLOT[label] = slots;
+  slots += LABEL_VALUES[label].length;
+}
+export const SLOT_COUNT = slots;
+
+export function slotOf(label: LabelName, value: string): number {
+  const index = (LABEL_VALUES[label] as readonly string[]).indexOf(value);
+  if (index < 0) throw new Error(`"${value}" is not a value of ${label}`);
+  return FIRST_SLOT[label] + index;
+}
+
 /** The five categorical labels plus `confidence` in [0, 1]. */
 export interface Labels {
   sentiment: Sentiment;

@@ -9,17 +9,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { LABEL_NAMES, LABEL_VALUES, type Incident, type IsClaim, type LabelName, type Labels, type Urgence } from '../labels.js';
+import { FIRST_SLOT, LABEL_NAMES, LABEL_VALUES, SLOT_COUNT, type Incident, type IsClaim, type LabelName, type Labels, type Urgence } from '../labels.js';
 import { extractFeatures, type FeatureConfig } from './features.js';
 import type { ClassifierInput, TweetClassifier } from './types.js';
 
 const MAGIC = 'FMC1';
-
-/** Every label value has a slot; a label's slots are contiguous, in LABEL_VALUES order. */
-export const SLOT_COUNT = LABEL_NAMES.reduce((sum, label) => sum + LABEL_VALUES[label].length, 0);
-export const FIRST_SLOT = Object.fromEntries(
-  LABEL_NAMES.map((label, i) => [label, LABEL_NAMES.slice(0, i).reduce((sum, previous) => sum + LABEL_VALUES[previous].length, 0)]),
-) as Record<LabelName, number>;
 
 export interface ModelHeader {
   format: 'fmc-model';

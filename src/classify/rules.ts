@@ -3,21 +3,13 @@
  * to scores per label value, and a few decisions that LABELS.md spells out
  * (claims lean negative, operator posts are information…) turn scores into labels.
  */
-import { enforceConsistency, LABEL_NAMES, LABEL_VALUES, type Incident, type LabelName, type LabelValue, type Labels } from '../labels.js';
+import { enforceConsistency, FIRST_SLOT, LABEL_NAMES, LABEL_VALUES, SLOT_COUNT, slotOf, type Incident, type LabelName, type LabelValue, type Labels } from '../labels.js';
 import { CUES, NEGATIVE_EMOJIS, OPERATOR_ACCOUNTS, POSITIVE_EMOJIS, type CueEffects } from './lexicons.js';
 import type { ClassifierInput, TweetClassifier } from './types.js';
 
 const RULES_VERSION = 'rules-1';
 
 // Scores live in one flat array, a slot per label value, so scoring a tweet allocates nothing but that array.
-const SLOT = new Map<string, number>();
-const FIRST_SLOT = {} as Record<LabelName, number>;
-for (const label of LABEL_NAMES) {
-  FIRST_SLOT[label] = SLOT.size;
-  for (const value of LABEL_VALUES[label]) SLOT.set(`${label}:${value}`, SLOT.size);
-}
-const slotOf = (label: LabelName, value: string): number => SLOT.get(`${label}:${value}`) as number;
-
 /** A cue's effects as (slot, weight) pairs. */
 function compileEffects(effects: CueEffects): Array<[number, number]> {
   return LABEL_NAMES.flatMap((label) =>
@@ -85,7 +77,7 @@ function best<L extends LabelName>(scores: Float64Array, label: L, skip = 0): { 
 }
 
 export function applyRules(input: ClassifierInput, fired: readonly string[] = fireCues(input)): Labels {
-  const scores = new Float64Array(SLOT.size);
+  const scores = new Float64Array(SLOT_COUNT);
   add(scores, PRIOR);
   for (const name of fired) add(scores, EFFECTS_BY_NAME.get(name) ?? []);
   const has = (name: string): boolean => fired.includes(name);

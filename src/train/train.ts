@@ -6,10 +6,10 @@
  */
 import { cleanTweet } from '../clean/index.js';
 import { DEFAULT_FEATURE_CONFIG, extractFeatures, type FeatureConfig } from '../classify/features.js';
-import { decode, FIRST_SLOT, predictProbabilities, sha256, SLOT_COUNT, type Model, type ModelHeader } from '../classify/model.js';
+import { decode, predictProbabilities, sha256, type Model, type ModelHeader } from '../classify/model.js';
 import type { ClassifierInput } from '../classify/types.js';
 import { openInput } from '../ingest/index.js';
-import { LABEL_NAMES, LABEL_VALUES, type LabelName, type Labels } from '../labels.js';
+import { FIRST_SLOT, LABEL_NAMES, LABEL_VALUES, SLOT_COUNT, type LabelName, type Labels } from '../labels.js';
 
 export type GoldLabels = Omit<Labels, 'confidence'>;
 
