@@ -58,9 +58,6 @@ export interface Labels {
   confidence: number;
 }
 
-/** A probability (or normalised score) for each value of each label. */
-export type LabelDistribution = { [L in LabelName]: Record<LabelValue<L>, number> };
-
 /** What a row that could not be classified gets: nothing to act on, zero confidence. */
 export const CAUTIOUS_LABELS: Readonly<Labels> = Object.freeze({
   sentiment: 'neutre',
@@ -91,12 +88,4 @@ export function enforceConsistency(labels: Labels, fallbackIncident: Incident = 
 export function isConsistent(labels: Labels): boolean {
   if (labels.is_claim === 'oui' && (labels.incident === 'information' || labels.urgence === 'faible')) return false;
   return labels.confidence >= 0 && labels.confidence <= 1;
-}
-
-/** Index of the most probable value of one label's distribution. */
-export function argmax<L extends LabelName>(label: L, scores: Record<LabelValue<L>, number>): LabelValue<L> {
-  const values = LABEL_VALUES[label] as readonly LabelValue<L>[];
-  let best = values[0] as LabelValue<L>;
-  for (const value of values) if (scores[value] > scores[best]) best = value;
-  return best;
 }

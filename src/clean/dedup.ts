@@ -17,10 +17,6 @@ export class DedupIndex {
   private readonly labels: Labels[] = [];
   private readonly internedLabels = new Map<string, Labels>();
 
-  get size(): number {
-    return this.ids.length;
-  }
-
   get(key: string): FirstSeen | undefined {
     const position = this.positionOfKey.get(key);
     if (position === undefined) return undefined;

@@ -1,8 +1,7 @@
 /** What a run measured: counts, label distributions and time per phase. */
 import { LABEL_NAMES, LABEL_VALUES, type LabelName, type Labels } from '../labels.js';
 
-export const PHASES = ['read_clean', 'classify', 'write'] as const;
-export type Phase = (typeof PHASES)[number];
+export type Phase = 'read_clean' | 'classify' | 'write';
 
 export type Distributions = { [L in LabelName]: Record<string, number> };
 
