@@ -42,28 +42,31 @@ function formatFromContent(sample: string): InputFormat {
   return first === '[' ? 'json' : first === '{' ? 'jsonl' : 'csv';
 }
 
-async function openBytes(path: string): Promise<Readable> {
-  if (path === '-') return process.stdin;
+/** The byte stream and, for a file, its size (for progress and ETA). */
+async function openBytes(path: string): Promise<{ bytes: Readable; size: number | undefined }> {
+  if (path === '-') return { bytes: process.stdin, size: undefined };
+  let size: number;
   try {
     const info = await stat(path);
     if (info.isDirectory()) throw new InputError(`${path}: is a directory, not a file`);
+    size = info.size;
   } catch (error) {
     if (error instanceof InputError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new InputError(`${path}: cannot read the file (${code === 'ENOENT' ? 'no such file' : code ?? String(error)})`);
   }
-  return createReadStream(path, { highWaterMark: 256 * 1024 });
+  return { bytes: createReadStream(path, { highWaterMark: 256 * 1024 }), size };
 }
 
 /** Opens an input; throws `InputError` when it cannot be read at all. */
 export async function openInput(path: string, options: ReadOptions = {}): Promise<OpenedInput> {
   const name = path === '-' ? 'stdin' : path;
   if (options.encoding !== undefined) assertEncodingSupported(options.encoding);
-  const { head, stream } = await peek(await openBytes(path));
+  const { bytes, size: totalBytes } = await openBytes(path);
+  const { head, stream } = await peek(bytes);
   const encoding = options.encoding ?? detectEncoding(head);
   const sample = iconv.decode(head, encoding);
   const format = options.format ?? formatFromName(path) ?? formatFromContent(sample);
-  const totalBytes = path === '-' ? undefined : (await stat(path)).size;
 
   let bytesRead = 0;
   const counted = stream.pipe(new PassThrough({ highWaterMark: 256 * 1024 }));

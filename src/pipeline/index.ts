@@ -47,7 +47,6 @@ function authorOf(fields: Record<string, FieldValue>): string | undefined {
 }
 
 export interface Pipeline {
-  readonly classifier: TweetClassifier;
   run(rows: AsyncIterable<InputRow>): AsyncGenerator<ClassifiedRow>;
   /** Adds the time a consumer spent writing, so the summary shows it as a phase. */
   timeWrite(ms: number): void;
@@ -82,7 +81,6 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   }
 
   return {
-    classifier,
     async *run(rows) {
       for await (const row of rows) yield classifyRow(row);
     },
