@@ -17,11 +17,11 @@ const MAGIC = 'FMC1';
 
 export interface ModelHeader {
   format: 'fmc-model';
-  version: 1;
+  version: 2;
   name: string;
   features: FeatureConfig;
   labelValues: Record<LabelName, readonly string[]>;
-  temperatures: Record<LabelName, number>;
+  adjustment: LogitAdjustment;
   /** Isotonic map from the mean probability of the chosen labels to the share of right labels. */
   calibration: { x: number[]; y: number[] };
   weightsSha256: string;
@@ -67,7 +67,8 @@ export function decodeModel(bytes: Buffer, path: string): Model {
   } catch {
     return fail('unreadable header');
   }
-  if (header.format !== 'fmc-model' || header.version !== 1) fail(`unknown format ${header.format} v${header.version}`);
+  if (header.format !== 'fmc-model' || header.version !== 2) fail(`unknown format ${header.format} v${header.version}`);
+  if (header.adjustment?.biases?.length !== SLOT_COUNT) fail('logit adjustment missing');
   for (const label of LABEL_NAMES) {
     if (JSON.stringify(header.labelValues?.[label]) !== JSON.stringify(LABEL_VALUES[label])) fail(`label values of ${label} differ`);
   }
@@ -88,25 +89,43 @@ export function loadModel(path: string): Model {
   return decodeModel(bytes, path);
 }
 
-/** Probabilities of every label value (one softmax per label), in slot order. */
-export function predictProbabilities(model: Model, buckets: Uint32Array, temperatures?: Record<LabelName, number>): Float64Array {
+/** How raw logits become probabilities: a temperature per label, then an additive bias per label value. */
+export interface LogitAdjustment {
+  temperatures: Record<LabelName, number>;
+  /** One per slot, tuned out-of-fold for macro-F1: it lifts rare values the softmax under-predicts. */
+  biases: readonly number[];
+}
+
+/** Raw scores of every label value, in slot order. */
+export function computeLogits(model: Model, buckets: Uint32Array): Float64Array {
   const logits = new Float64Array(SLOT_COUNT);
   const { weights } = model;
   for (const bucket of buckets) {
     const row = bucket * SLOT_COUNT;
     for (let slot = 0; slot < SLOT_COUNT; slot++) logits[slot] = (logits[slot] as number) + (weights[row + slot] as number);
   }
+  return logits;
+}
+
+/** One softmax per label over adjusted logits, in slot order. */
+export function softmaxPerLabel(logits: Float64Array, adjustment?: LogitAdjustment): Float64Array {
+  const probabilities = new Float64Array(SLOT_COUNT);
   for (const label of LABEL_NAMES) {
     const first = FIRST_SLOT[label];
     const count = LABEL_VALUES[label].length;
-    const temperature = temperatures?.[label] ?? 1;
+    const temperature = adjustment?.temperatures[label] ?? 1;
+    for (let i = first; i < first + count; i++) probabilities[i] = (logits[i] as number) / temperature + (adjustment?.biases[i] ?? 0);
     let max = -Infinity;
-    for (let i = first; i < first + count; i++) max = Math.max(max, (logits[i] as number) / temperature);
+    for (let i = first; i < first + count; i++) max = Math.max(max, probabilities[i] as number);
     let sum = 0;
-    for (let i = first; i < first + count; i++) sum += logits[i] = Math.exp((logits[i] as number) / temperature - max);
-    for (let i = first; i < first + count; i++) logits[i] = (logits[i] as number) / sum;
+    for (let i = first; i < first + count; i++) sum += probabilities[i] = Math.exp((probabilities[i] as number) - max);
+    for (let i = first; i < first + count; i++) probabilities[i] = (probabilities[i] as number) / sum;
   }
-  return logits;
+  return probabilities;
+}
+
+export function predictProbabilities(model: Model, buckets: Uint32Array, adjustment?: LogitAdjustment): Float64Array {
+  return softmaxPerLabel(computeLogits(model, buckets), adjustment);
 }
 
 const URGENCE_INDEX: Record<Urgence, number> = { faible: 0, moyenne: 1, haute: 2, critique: 3 };
@@ -165,7 +184,7 @@ export function calibrate(calibration: ModelHeader['calibration'], raw: number):
 }
 
 export function classifyWithModel(model: Model, input: ClassifierInput): Labels {
-  const probabilities = predictProbabilities(model, extractFeatures(input, model.header.features), model.header.temperatures);
+  const probabilities = predictProbabilities(model, extractFeatures(input, model.header.features), model.header.adjustment);
   const { labels, rawConfidence } = decode(probabilities);
   return { ...labels, confidence: Math.round(calibrate(model.header.calibration, rawConfidence) * 1000) / 1000 };
 }

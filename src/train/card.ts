@@ -21,7 +21,7 @@ export function modelCard(header: ModelHeader, fileBytes: number, dev: Evaluatio
     `  2^${header.features.hashBits} buckets.`,
     '- AdaGrad with L2, class weights (share^-power) for the rare values, seeded shuffles: the same data gives the same file.',
     '- Decoding picks the most probable (is_claim, incident, urgence) combination that LABELS.md allows.',
-    `- Calibration on 5-fold out-of-fold predictions of the training set: temperatures ${LABEL_NAMES.map((label) => `${label} ${header.temperatures[label]}`).join(', ')}; then an isotonic map from the mean probability of the chosen labels to the share of right labels (\`confidence\`).`,
+    `- Calibration on 5-fold out-of-fold predictions of the training set: temperatures ${LABEL_NAMES.map((label) => `${label} ${header.adjustment.temperatures[label]}`).join(', ')}; per-value biases tuned for each label's out-of-fold macro-F1; then an isotonic map from the mean probability of the chosen labels to the share of right labels (\`confidence\`).`,
     `- Hyper-parameters: \`${JSON.stringify(training.options)}\`.`,
     '',
   ];

@@ -6,10 +6,11 @@
  */
 import { cleanTweet } from '../clean/index.js';
 import { DEFAULT_FEATURE_CONFIG, extractFeatures, type FeatureConfig } from '../classify/features.js';
-import { decode, predictProbabilities, sha256, type Model, type ModelHeader } from '../classify/model.js';
+import { computeLogits, decode, predictProbabilities, sha256, softmaxPerLabel, type Model, type ModelHeader } from '../classify/model.js';
 import type { ClassifierInput } from '../classify/types.js';
 import { openInput } from '../ingest/index.js';
 import { FIRST_SLOT, LABEL_NAMES, LABEL_VALUES, SLOT_COUNT, type LabelName, type Labels } from '../labels.js';
+import { labelReport } from './metrics.js';
 
 export type GoldLabels = Omit<Labels, 'confidence'>;
 
@@ -146,23 +147,58 @@ function fit(data: readonly Encoded[], options: TrainOptions): Float32Array {
 }
 
 const TEMPERATURES = Array.from({ length: 60 }, (_, i) => Math.round((0.25 * 1.07 ** i) * 1000) / 1000);
+const BIAS_STEPS = Array.from({ length: 41 }, (_, i) => Math.round((i - 20) * 0.1 * 10) / 10);
 
 /** The temperature per label that minimises the negative log-likelihood of out-of-fold logits. */
-function fitTemperatures(model: Model, data: readonly Encoded[], foldOf: readonly number[], foldWeights: readonly Float32Array[]): Record<LabelName, number> {
+function fitTemperatures(logits: readonly Float64Array[], data: readonly Encoded[]): Record<LabelName, number> {
+  const biases: number[] = new Array<number>(SLOT_COUNT).fill(0);
   const result = {} as Record<LabelName, number>;
-  for (const label of LABEL_NAMES) {
+  for (const [l, label] of LABEL_NAMES.entries()) {
     let best = { temperature: 1, loss: Infinity };
     for (const temperature of TEMPERATURES) {
+      const temperatures = { [label]: temperature } as Record<LabelName, number>;
       let loss = 0;
       data.forEach((example, i) => {
-        const probabilities = predictProbabilities({ ...model, weights: foldWeights[foldOf[i] as number] as Float32Array }, example.buckets, { [label]: temperature } as Record<LabelName, number>);
-        loss -= Math.log(Math.max(probabilities[FIRST_SLOT[label] + (example.gold[LABEL_NAMES.indexOf(label)] as number)] as number, 1e-12));
+        const probabilities = softmaxPerLabel(logits[i] as Float64Array, { temperatures, biases });
+        loss -= Math.log(Math.max(probabilities[FIRST_SLOT[label] + (example.gold[l] as number)] as number, 1e-12));
       });
       if (loss < best.loss) best = { temperature, loss };
     }
     result[label] = best.temperature;
   }
   return result;
+}
+
+function macroF1Of(label: LabelName, data: readonly Encoded[], predicted: readonly Omit<Labels, 'confidence'>[]): number {
+  const l = LABEL_NAMES.indexOf(label);
+  const values = LABEL_VALUES[label] as readonly string[];
+  return labelReport(label, data.map((example) => values[example.gold[l] as number] as string), predicted.map((labels) => labels[label])).macroF1;
+}
+
+/**
+ * Per-value biases that maximise each label's out-of-fold macro-F1 (coordinate
+ * ascent, two passes). A bias moves off zero only for a clear gain, so noise
+ * in a few rare examples does not tilt the model.
+ */
+function fitBiases(logits: readonly Float64Array[], data: readonly Encoded[], temperatures: Record<LabelName, number>): number[] {
+  const biases: number[] = new Array<number>(SLOT_COUNT).fill(0);
+  const score = (label: LabelName): number =>
+    macroF1Of(label, data, logits.map((logit) => decode(softmaxPerLabel(logit, { temperatures, biases })).labels));
+  for (let pass = 0; pass < 2; pass++) {
+    for (const label of LABEL_NAMES) {
+      for (let slot = FIRST_SLOT[label]; slot < FIRST_SLOT[label] + LABEL_VALUES[label].length; slot++) {
+        const kept = biases[slot] as number;
+        let best = { bias: kept, f1: score(label) + 0.002 };
+        for (const bias of BIAS_STEPS) {
+          biases[slot] = bias;
+          const f1 = score(label);
+          if (f1 > best.f1 || (f1 === best.f1 && Math.abs(bias) < Math.abs(best.bias))) best = { bias, f1 };
+        }
+        biases[slot] = best.bias;
+      }
+    }
+  }
+  return biases;
 }
 
 /** Pool-adjacent-violators: the non-decreasing fit of `y` on sorted `x`, as at most ~40 knots. */
@@ -193,20 +229,20 @@ export function train(name: string, examples: readonly Example[], options: Train
   );
   const header: ModelHeader = {
     format: 'fmc-model',
-    version: 1,
+    version: 2,
     name,
     features: options.features,
     labelValues: LABEL_VALUES,
-    temperatures: Object.fromEntries(LABEL_NAMES.map((label) => [label, 1])) as Record<LabelName, number>,
+    adjustment: { temperatures: Object.fromEntries(LABEL_NAMES.map((label) => [label, 1])) as Record<LabelName, number>, biases: [] },
     calibration: { x: [], y: [] },
     weightsSha256: '',
     training: { ...extraInfo, examples: data.length, options },
   };
-  const shell: Model = { header, weights: new Float32Array(0) };
-  header.temperatures = fitTemperatures(shell, data, foldOf, foldWeights);
+  const logits = data.map((example, i) => computeLogits({ header, weights: foldWeights[foldOf[i] as number] as Float32Array }, example.buckets));
+  const temperatures = fitTemperatures(logits, data);
+  header.adjustment = { temperatures, biases: fitBiases(logits, data, temperatures) };
   const points = data.map((example, i) => {
-    const probabilities = predictProbabilities({ header, weights: foldWeights[foldOf[i] as number] as Float32Array }, example.buckets, header.temperatures);
-    const { labels, rawConfidence } = decode(probabilities);
+    const { labels, rawConfidence } = decode(softmaxPerLabel(logits[i] as Float64Array, header.adjustment));
     const right = LABEL_NAMES.filter((label, l) => labels[label] === LABEL_VALUES[label][example.gold[l] as number]).length;
     return { x: rawConfidence, y: right / LABEL_NAMES.length };
   });
