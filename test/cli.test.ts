@@ -1,18 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { LABEL_VALUES } from '../src/labels.js';
-import { tempDir, writeTemp } from './helpers.js';
+import { fmc, tempDir, writeTemp } from './helpers.js';
 
 const FIXTURE = 'test/fixtures/tweets.csv';
-
-function fmc(args: string[], input?: string) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', input });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 test('classify writes every row, in order, with its columns and six KPIs', () => {
   const out = join(tempDir(), 'new-folder', 'labelled.csv');

@@ -1,3 +1,4 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,4 +21,31 @@ export async function readAll(path: string, options: ReadOptions = {}): Promise<
   const rows: InputRow[] = [];
   for await (const row of input.rows) rows.push(row);
   return { rows, problems };
+}
+
+export interface FmcResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI from source; the data directory is a fresh temporary one unless `FMC_DATA_DIR` is given. */
+export function fmc(args: string[], input?: string, env: Record<string, string> = {}): FmcResult {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    encoding: 'utf8',
+    input,
+    env: { ...process.env, FMC_DATA_DIR: tempDir(), ...env },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The CLI as a child process that runs beside the test (for concurrency and kills). */
+export function fmcProcess(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, FMC_DATA_DIR: tempDir(), ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<FmcResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return { child, done };
 }

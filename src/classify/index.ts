@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createModelClassifier, loadModel } from './model.js';
 import { createRulesClassifier } from './rules.js';
+
+export { isOperatorAccount } from './rules.js';
 import type { TweetClassifier } from './types.js';
 
 export type { ClassifierInput, TweetClassifier } from './types.js';

@@ -52,13 +52,18 @@ const TOPIC_OF_INCIDENT: Partial<Record<Incident, Array<[number, number]>>> = {
   infrastructure_reseau: compileEffects({ topics: { reseau: 0.6 } }),
 };
 
+/** Whether a tweet comes from one of the operator's own accounts, which the classifiers read as a signal. */
+export function isOperatorAccount(author: string | undefined): boolean {
+  return author !== undefined && OPERATOR_ACCOUNTS.has(author.trim().toLowerCase());
+}
+
 /** Names of the cues and signals that fire on a tweet; also features of the trained model. */
 export function fireCues(input: ClassifierInput): string[] {
   const fired: string[] = [];
   for (const cue of COMPILED) if (cue.pattern.test(input.tweet.folded)) fired.push(cue.name);
   if (input.tweet.emojis.some((emoji) => NEGATIVE_EMOJIS.has(emoji))) fired.push('negative_emoji');
   if (input.tweet.emojis.some((emoji) => POSITIVE_EMOJIS.has(emoji))) fired.push('positive_emoji');
-  if (input.author !== undefined && OPERATOR_ACCOUNTS.has(input.author.trim().toLowerCase())) fired.push('operator_account');
+  if (isOperatorAccount(input.author)) fired.push('operator_account');
   return fired;
 }
 

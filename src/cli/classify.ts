@@ -3,9 +3,11 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { z } from 'zod';
+import { LabelCache } from '../cache/index.js';
 import { loadClassifier } from '../classify/index.js';
 import { openInput } from '../ingest/index.js';
-import { createRowWriter, formatFromPath, type OutputFormat } from '../output/index.js';
+import { createRowWriter, formatFromPath, toOutputRecord, type OutputFormat, type OutputRecord } from '../output/index.js';
+import { MAX_PROBLEMS, openDatabase, resolveDataDir, RunStore } from '../store/index.js';
 import { createPipeline, MODES } from '../pipeline/index.js';
 import { createProgress } from './progress.js';
 import { formatSummary } from './summary.js';
@@ -19,6 +21,10 @@ export const ClassifyOptions = z.object({
   encoding: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
   quiet: z.boolean().default(false),
+  dataDir: z.string().min(1).optional(),
+  /** `--no-cache` sets it to false. */
+  cache: z.boolean().default(true),
+  store: z.boolean().default(false),
 });
 export type ClassifyOptions = z.infer<typeof ClassifyOptions>;
 
@@ -39,40 +45,63 @@ async function openOutput(path: string): Promise<Writable> {
   }
 }
 
+const STORE_BATCH = 1000;
+
 export async function classifyCommand(inputPath: string, rawOptions: unknown): Promise<void> {
   const options = ClassifyOptions.parse(rawOptions);
   const format = outputFormat(options.out);
-  const pipeline = createPipeline({ mode: options.mode, classifier: loadClassifier(options.model) });
   const progress = createProgress({ quiet: options.quiet });
+  const dataDir = resolveDataDir(options.dataDir);
+  const db = openDatabase(dataDir, (message) => process.stderr.write(`warning: ${message}\n`));
+  const pipeline = createPipeline({
+    mode: options.mode,
+    classifier: loadClassifier(options.model),
+    cache: options.cache ? new LabelCache(db) : undefined,
+  });
+  const problems: string[] = [];
   const input = await openInput(inputPath, {
     textColumn: options.textColumn,
     idColumn: options.idColumn,
     encoding: options.encoding,
-    onProblem: (problem) => progress.problem(problem),
+    onProblem: (problem) => {
+      if (problems.length < MAX_PROBLEMS) problems.push(`${problem.file}:${problem.line}: ${problem.message}`);
+      progress.problem(problem);
+    },
   });
+  const runs = new RunStore(db);
+  const runId = runs.start(input.name, options.mode);
   progress.start('classify', input.totalBytes);
   // Written beside the target and renamed at the end: a failed run never leaves half a file.
   const partialPath = options.out === undefined ? undefined : `${options.out}.partial`;
   const writer = createRowWriter(format, partialPath === undefined ? process.stdout : await openOutput(partialPath));
+  const toStore: OutputRecord[] = [];
+  let rows = 0;
   try {
-    let rows = 0;
     for await (const classified of pipeline.run(input.rows)) {
       const started = performance.now();
       const pending = writer.write(classified);
       if (pending !== undefined) await pending;
+      if (options.store) {
+        toStore.push(toOutputRecord(classified));
+        if (toStore.length === STORE_BATCH) runs.storeRows(runId, rows + 1 - STORE_BATCH, toStore.splice(0));
+      }
       pipeline.timeWrite(performance.now() - started);
       if ((++rows & 0xff) === 0) progress.update(rows, input.bytesRead());
     }
     const started = performance.now();
+    if (toStore.length > 0) runs.storeRows(runId, rows - toStore.length, toStore.splice(0));
     await writer.end();
     if (partialPath !== undefined && options.out !== undefined) await rename(partialPath, options.out);
     pipeline.timeWrite(performance.now() - started);
   } catch (error) {
     if (partialPath !== undefined) await rm(partialPath, { force: true });
+    runs.fail(runId, error instanceof Error ? error.message : String(error));
     throw error;
   } finally {
     progress.stop();
   }
   const stats = pipeline.finish();
-  if (!options.quiet) process.stderr.write(formatSummary(stats, progress.unprintedProblems()));
+  runs.finish(runId, { inputSha256: input.sha256(), inputBytes: input.bytesRead(), stats, problems });
+  db.close();
+  if (!options.quiet) process.stderr.write(formatSummary(stats, progress.unprintedProblems(), `run ${runId} recorded in ${dataDir}`));
 }

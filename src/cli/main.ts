@@ -8,6 +8,8 @@ import { evaluateCommand, trainCommand } from './train.js';
 import { DEFAULT_TRAIN_OPTIONS } from '../train/train.js';
 import { ModelFileError } from '../classify/model.js';
 import { UsageError } from './errors.js';
+import { cacheClearCommand, cacheStatsCommand, runsListCommand, runsShowCommand } from './store.js';
+import { DataDirError } from '../store/index.js';
 
 const program = new Command('fmc')
   .description('FreeMobilaChat: six KPIs for every customer tweet of an export')
@@ -23,8 +25,42 @@ program
   .addOption(new Option('--mode <mode>', 'fast: rules + model; balanced/precise add the LLM').choices(MODES).default('fast'))
   .option('--encoding <name>', 'input encoding (default: detected, UTF-8 or Windows-1252)')
   .option('--model <file>', 'a model trained by fmc train (default: the shipped model)')
+  .option('--data-dir <dir>', 'cache and run store directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .option('--no-cache', 'classify every tweet again, without reading or writing the cache')
+  .option('--store', 'also store the labelled rows in the run store (for `fmc runs show --rows` and the web app)')
   .option('-q, --quiet', 'no progress, no summary')
   .action(classifyCommand);
+
+const cache = program.command('cache').description('the label cache of a data directory');
+cache
+  .command('stats')
+  .description('entries per classifier and size on disk')
+  .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .option('--json', 'one JSON object')
+  .action((options) => cacheStatsCommand(options));
+cache
+  .command('clear')
+  .description('delete the cached labels (all, or those of one classifier)')
+  .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .option('--classifier <id>', 'only the entries of this classifier id (see `fmc cache stats`)')
+  .action((options) => cacheClearCommand(options));
+
+const runs = program.command('runs').description('past runs recorded in a data directory');
+runs
+  .command('list')
+  .description('the most recent runs, newest first')
+  .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .option('--limit <n>', 'how many', '20')
+  .option('--json', 'JSON lines')
+  .action((options) => runsListCommand(options));
+runs
+  .command('show')
+  .description('one run: input, mode, times, figures, problems; and its first stored rows')
+  .argument('<id>', 'run id (see `fmc runs list`)')
+  .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .option('--rows <n>', 'also print this many stored rows (runs made with --store)', '0')
+  .option('--json', 'one JSON object')
+  .action((id, options) => runsShowCommand(id, options));
 
 program
   .command('train')
@@ -45,7 +81,7 @@ program
 
 function exitCodeOf(error: unknown): number {
   if (error instanceof InputError || error instanceof ModelFileError) return 1;
-  if (error instanceof UsageError || error instanceof UnsupportedModeError || error instanceof ZodError) return 2;
+  if (error instanceof UsageError || error instanceof DataDirError || error instanceof UnsupportedModeError || error instanceof ZodError) return 2;
   return 1;
 }
 

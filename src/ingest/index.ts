@@ -2,6 +2,7 @@
  * Ingest: a path (or `-` for stdin) to a stream of `InputRow`s, whatever the
  * format and encoding, without ever holding the whole file.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
@@ -26,6 +27,8 @@ export interface OpenedInput {
   totalBytes: number | undefined;
   /** Bytes consumed so far. */
   bytesRead(): number;
+  /** SHA-256 of the bytes consumed, hex: the input's hash once its rows are read. */
+  sha256(): string;
   rows: AsyncIterable<InputRow>;
 }
 
@@ -69,8 +72,12 @@ export async function openInput(path: string, options: ReadOptions = {}): Promis
   const format = options.format ?? formatFromName(path) ?? formatFromContent(sample);
 
   let bytesRead = 0;
+  const hash = createHash('sha256');
   const counted = stream.pipe(new PassThrough({ highWaterMark: 256 * 1024 }));
-  counted.on('data', (chunk: Buffer) => (bytesRead += chunk.length));
+  counted.on('data', (chunk: Buffer) => {
+    bytesRead += chunk.length;
+    hash.update(chunk);
+  });
   stream.on('error', (error) => counted.destroy(error));
   const text = decodeStream(counted, encoding);
 
@@ -90,5 +97,5 @@ export async function openInput(path: string, options: ReadOptions = {}): Promis
   } else {
     rows = format === 'jsonl' ? readJsonl(text, options, context) : readJsonArray(text, options, context);
   }
-  return { name, format, encoding, totalBytes, bytesRead: () => bytesRead, rows };
+  return { name, format, encoding, totalBytes, bytesRead: () => bytesRead, sha256: () => hash.copy().digest('hex'), rows };
 }

@@ -3,6 +3,13 @@ import { LABEL_NAMES, LABEL_VALUES, type LabelName, type Labels } from '../label
 
 export type Phase = 'read_clean' | 'classify' | 'write';
 
+/** Where the labels of the distinct tweets of a phase came from. */
+export interface CacheCounts {
+  memory: number;
+  disk: number;
+  misses: number;
+}
+
 export type Distributions = { [L in LabelName]: Record<string, number> };
 
 export interface RunStats {
@@ -15,6 +22,8 @@ export interface RunStats {
   distributions: Distributions;
   meanConfidence: number;
   phaseMs: Record<Phase, number>;
+  /** Absent when the run did not use the cache. */
+  cache?: { classify: CacheCounts };
   totalMs: number;
   peakRssBytes: number;
 }
@@ -47,6 +56,11 @@ export class StatsRecorder {
       counts[labels[label]] = (counts[labels[label]] ?? 0) + 1;
     }
     this.confidenceSum += labels.confidence;
+  }
+
+  cacheLookup(phase: 'classify', level: keyof CacheCounts): void {
+    const counts = (this.stats.cache ??= { classify: { memory: 0, disk: 0, misses: 0 } })[phase];
+    counts[level]++;
   }
 
   time(phase: Phase, ms: number): void {

@@ -1,0 +1,137 @@
+/**
+ * The label cache: an in-memory LRU (bounded by entries and bytes) in front of
+ * the `cache` table of the embedded database. Keys hash the classifier's id
+ * (name, version, model or prompt hash) with the text it classified, so a new
+ * model or prompt never reads old entries. Writes are batched in transactions;
+ * a process killed mid-run loses at most one batch.
+ */
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { Labels } from '../labels.js';
+import type { Db } from '../store/database.js';
+
+export interface CacheLimits {
+  maxEntries: number;
+  maxBytes: number;
+}
+
+export const DEFAULT_CACHE_LIMITS: CacheLimits = { maxEntries: 200_000, maxBytes: 64 * 2 ** 20 };
+
+export type CacheLevel = 'memory' | 'disk';
+
+export interface CacheHit {
+  labels: Labels;
+  level: CacheLevel;
+}
+
+export interface CacheStats {
+  entries: number;
+  bytes: number;
+  byClassifier: Record<string, number>;
+}
+
+const WRITE_BATCH = 500;
+
+/** The key of a classification: what classified it and the text (and context) it read; 128 bits, base64url. */
+export function cacheKey(classifierId: string, text: string): string {
+  return createHash('sha256').update(classifierId).update('\0').update(text).digest().toString('base64url', 0, 16);
+}
+
+/** Stored as `negatif|oui|haute|fibre|panne_technique|0.734`: half the bytes of JSON, and faster both ways. */
+function serialise(labels: Labels): string {
+  return `${labels.sentiment}|${labels.is_claim}|${labels.urgence}|${labels.topics}|${labels.incident}|${labels.confidence}`;
+}
+
+function deserialise(stored: string): Labels {
+  const [sentiment, isClaim, urgence, topics, incident, confidence] = stored.split('|');
+  return { sentiment, is_claim: isClaim, urgence, topics, incident, confidence: Number(confidence) } as Labels;
+}
+
+/** Keys read from disk per query: one `IN (…)` query costs about what three single lookups do. */
+const READ_BATCH = 256;
+
+export class LabelCache {
+  private readonly memory: LRUCache<string, Labels>;
+  private readonly pending: Array<[key: Buffer, classifier: string, labels: string]> = [];
+  private readonly selectBatch;
+  private readonly insertBatch;
+
+  constructor(private readonly db: Db | undefined, limits: CacheLimits = DEFAULT_CACHE_LIMITS) {
+    this.memory = new LRUCache<string, Labels>({
+      max: limits.maxEntries,
+      maxSize: limits.maxBytes,
+      // Key, five short strings and a number: about 200 bytes on the V8 heap.
+      sizeCalculation: (labels, key) => 120 + key.length + labels.topics.length + labels.incident.length,
+    });
+    const placeholders = new Array<string>(READ_BATCH).fill('?').join(',');
+    this.selectBatch = db?.prepare<Buffer[], { key: Buffer; labels: string }>(`SELECT key, labels FROM cache WHERE key IN (${placeholders})`);
+    const insert = db?.prepare<[Buffer, string, string, number]>('INSERT OR IGNORE INTO cache (key, classifier, labels, created_at) VALUES (?, ?, ?, ?)');
+    this.insertBatch = db?.transaction((rows: ReadonlyArray<[Buffer, string, string]>) => {
+      const now = Date.now();
+      for (const [key, classifier, labels] of rows) insert?.run(key, classifier, labels, now);
+    });
+  }
+
+  /** The cached labels of each key (memory first, then disk), in the order of `keys`. */
+  getMany(keys: readonly string[]): Array<CacheHit | undefined> {
+    const hits = keys.map((key): CacheHit | undefined => {
+      const labels = this.memory.get(key);
+      return labels === undefined ? undefined : { labels, level: 'memory' };
+    });
+    const select = this.selectBatch;
+    if (select === undefined) return hits;
+    const missing = keys.filter((_, i) => hits[i] === undefined).map((key) => Buffer.from(key, 'base64url'));
+    const found = new Map<string, Labels>();
+    for (let start = 0; start < missing.length; start += READ_BATCH) {
+      const batch = missing.slice(start, start + READ_BATCH);
+      // The statement has a fixed arity: a short batch repeats its first key.
+      while (batch.length < READ_BATCH) batch.push(batch[0] as (typeof batch)[number]);
+      for (const row of select.all(...batch)) found.set(row.key.toString('base64url'), deserialise(row.labels));
+    }
+    return keys.map((key, i) => {
+      const hit = hits[i];
+      if (hit !== undefined) return hit;
+      const labels = found.get(key);
+      if (labels === undefined) return undefined;
+      this.memory.set(key, labels);
+      return { labels, level: 'disk' };
+    });
+  }
+
+  set(key: string, classifierId: string, labels: Labels): void {
+    this.memory.set(key, labels);
+    if (this.db === undefined) return;
+    this.pending.push([Buffer.from(key, 'base64url'), classifierId, serialise(labels)]);
+    if (this.pending.length >= WRITE_BATCH) this.flush();
+  }
+
+  /** Writes the pending entries; call at the end of a run. */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    this.insertBatch?.(this.pending);
+    this.pending.length = 0;
+  }
+
+  /** Entries in memory, for the LRU tests and the server's metrics. */
+  get memoryEntries(): number {
+    return this.memory.size;
+  }
+}
+
+export function cacheStats(db: Db): CacheStats {
+  const rows = db.prepare<[], { classifier: string; entries: number }>('SELECT classifier, COUNT(*) AS entries FROM cache GROUP BY classifier ORDER BY entries DESC').all();
+  const pages = db.pragma('page_count', { simple: true }) as number;
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  return {
+    entries: rows.reduce((sum, row) => sum + row.entries, 0),
+    bytes: pages * pageSize,
+    byClassifier: Object.fromEntries(rows.map((row) => [row.classifier, row.entries])),
+  };
+}
+
+/** Deletes every entry (or those of one classifier); returns how many. */
+export function clearCache(db: Db, classifierId?: string): number {
+  const result = classifierId === undefined ? db.prepare('DELETE FROM cache').run() : db.prepare('DELETE FROM cache WHERE classifier = ?').run(classifierId);
+  db.exec('VACUUM');
+  return result.changes;
+}
