@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { ZodError } from 'zod';
 import { InputError } from '../ingest/types.js';
 import { MODES, UnsupportedModeError } from '../pipeline/index.js';
+import { benchCommand } from './bench.js';
 import { classifyCommand } from './classify.js';
 import { evaluateCommand, trainCommand } from './train.js';
 import { DEFAULT_TRAIN_OPTIONS } from '../train/train.js';
@@ -78,6 +79,15 @@ program
   .option('--model <file>', 'model file (default: the shipped model)')
   .option('--json', 'one JSON object instead of tables')
   .action((options) => evaluateCommand(options));
+
+program
+  .command('bench')
+  .description('time each mode cold and warm on one input, measure in-process throughput, write a markdown report')
+  .option('--input <file>', 'input to run on (default: the demo file up-sampled to 2,634 rows)')
+  .option('--rows <n>', 'up-sample (or cut) the input to this many rows')
+  .addOption(new Option('--modes <modes...>', 'modes to run').choices(MODES).default(['fast', 'balanced']))
+  .option('--report <file>', 'markdown report; an existing one is compared with', 'benchmark_report.md')
+  .action((options) => benchCommand(options));
 
 function exitCodeOf(error: unknown): number {
   if (error instanceof InputError || error instanceof ModelFileError) return 1;
