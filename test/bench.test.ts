@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readReportData, renderReport, type BenchResult } from '../src/bench/index.js';
 import type { RunStats } from '../src/pipeline/index.js';
+import { startFakeLlm } from './fake-llm.js';
 import { fmc, tempDir, writeTemp } from './helpers.js';
 
 function stats(totalMs: number, classifyMs: number, cache: RunStats['cache']): RunStats {
@@ -14,7 +15,7 @@ function stats(totalMs: number, classifyMs: number, cache: RunStats['cache']): R
     errors: 0,
     distributions: { sentiment: {}, is_claim: {}, urgence: {}, topics: {}, incident: {} },
     meanConfidence: 0.6,
-    phaseMs: { read_clean: 100, classify: classifyMs, write: 50 },
+    phaseMs: { read_clean: 100, classify: classifyMs, llm: 0, write: 50 },
     cache,
     totalMs,
     peakRssBytes: 150 * 2 ** 20,
@@ -59,17 +60,19 @@ test('a report compares itself with the previous one', () => {
   assert.equal(readReportData('# a report written by hand\n'), undefined);
 });
 
-test('fmc bench runs each mode cold then warm and writes the report', () => {
+test('fmc bench runs each mode cold then warm and writes the report; a mode without its LLM is skipped', async () => {
+  const gone = await startFakeLlm();
+  await gone.close();
   const input = writeTemp('tweets.csv', 'id,author,text\n1,a,"plus d\'internet depuis hier"\n2,b,"merci free, tout marche"\n3,c,"plus d\'internet depuis hier"\n');
   const report = join(tempDir(), 'report.md');
-  const result = fmc(['bench', '--input', input, '--rows', '30', '--modes', 'fast', 'balanced', '--report', report]);
+  const result = fmc(['bench', '--input', input, '--rows', '30', '--modes', 'fast', 'balanced', '--report', report], undefined, { FMC_LLM_URL: gone.url });
   assert.equal(result.code, 0, result.stderr);
   const data = readReportData(readFileSync(report, 'utf8'));
   assert.ok(data);
   assert.deepEqual(data.runs.map((run) => [run.mode, run.run, run.stats.rows, run.stats.unique]), [['fast', 'cold', 30, 20], ['fast', 'warm', 30, 20]]);
   assert.deepEqual(data.runs.map((run) => run.stats.cache?.classify), [{ memory: 0, disk: 0, misses: 20 }, { memory: 0, disk: 20, misses: 0 }]);
   assert.equal(data.skipped[0]?.mode, 'balanced');
-  assert.match(data.skipped[0]?.reason ?? '', /LLM/);
+  assert.match(data.skipped[0]?.reason ?? '', /^cannot reach Ollama at http:\/\/127\.0\.0\.1:\d+: fetch failed \(ECONNREFUSED\)/);
   assert.ok(data.throughput.modelTweetsPerSecond > 0);
   assert.match(result.stdout, /# FreeMobilaChat benchmark/);
 });

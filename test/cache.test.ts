@@ -10,25 +10,9 @@ import { createPipeline } from '../src/pipeline/index.js';
 import { openDatabase } from '../src/store/index.js';
 import type { InputRow } from '../src/ingest/types.js';
 import type { Labels } from '../src/labels.js';
-import { fmc, fmcProcess, tempDir, writeTemp } from './helpers.js';
+import { fmc, fmcProcess, manyTweets, TEXTS, tempDir, writeTemp } from './helpers.js';
 
 const LABELS: Labels = { sentiment: 'negatif', is_claim: 'oui', urgence: 'haute', topics: 'fibre', incident: 'panne_technique', confidence: 0.7 };
-
-const TEXTS = [
-  "plus d'internet depuis hier soir, la box clignote",
-  'merci free, la fibre est enfin installée et ça marche très bien',
-  'prélevé deux fois ce mois-ci, remboursez-moi',
-  'le sav ne répond pas depuis une semaine, dossier toujours ouvert',
-  'quel est le prix de la freebox pop ?',
-  'coupure réseau mobile dans tout le quartier depuis ce matin',
-];
-
-/** A CSV of `count` distinct French tweets. */
-function manyTweets(count: number): string {
-  const lines = ['id,author,text'];
-  for (let i = 0; i < count; i++) lines.push(`${i + 1},user${i % 50},"${TEXTS[i % TEXTS.length]} (message ${i})"`);
-  return `${lines.join('\n')}\n`;
-}
 
 function rowsOf(texts: readonly string[]): AsyncIterable<InputRow> {
   return (async function* () {

@@ -60,13 +60,6 @@ test('an unreadable input or a missing column exits non-zero with a clear messag
   assert.match(noColumn.stderr, /no text column found; columns are "a", "b"/);
 });
 
-test('balanced and precise modes stop with a clear message until the LLM phase exists', () => {
-  const result = fmc(['classify', FIXTURE, '--mode', 'balanced']);
-  assert.equal(result.code, 2);
-  assert.match(result.stderr, /mode "balanced" needs the LLM phase/);
-  assert.equal(result.stdout, '');
-});
-
 test('a bad --out extension is a usage error and writes nothing', () => {
   const result = fmc(['classify', FIXTURE, '--out', join(tempDir(), 'x.xlsx')]);
   assert.equal(result.code, 2);

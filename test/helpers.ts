@@ -49,3 +49,19 @@ export function fmcProcess(args: string[], env: Record<string, string> = {}) {
   const done = new Promise<FmcResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
   return { child, done };
 }
+
+export const TEXTS = [
+  "plus d'internet depuis hier soir, la box clignote",
+  'merci free, la fibre est enfin installée et ça marche très bien',
+  'prélevé deux fois ce mois-ci, remboursez-moi',
+  'le sav ne répond pas depuis une semaine, dossier toujours ouvert',
+  'quel est le prix de la freebox pop ?',
+  'coupure réseau mobile dans tout le quartier depuis ce matin',
+];
+
+/** A CSV of `count` distinct French tweets. */
+export function manyTweets(count: number): string {
+  const lines = ['id,author,text'];
+  for (let i = 0; i < count; i++) lines.push(`${i + 1},user${i % 50},"${TEXTS[i % TEXTS.length]} (message ${i})"`);
+  return `${lines.join('\n')}\n`;
+}

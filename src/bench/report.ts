@@ -49,11 +49,13 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 const megabytes = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MB`;
 const rowsPerSecond = (run: MeasuredRun): number => Math.round(run.stats.rows / (run.wallMs / 1000));
 
+/** Over every cached phase (rules + model, LLM). */
 function hitRate(stats: RunStats): string {
-  const counts = stats.cache?.classify;
-  if (counts === undefined) return 'off';
-  const lookups = counts.memory + counts.disk + counts.misses;
-  return lookups === 0 ? '-' : `${((100 * (counts.memory + counts.disk)) / lookups).toFixed(1)}%`;
+  if (stats.cache === undefined) return 'off';
+  const counts = Object.values(stats.cache);
+  const hits = counts.reduce((sum, count) => sum + count.memory + count.disk, 0);
+  const lookups = counts.reduce((sum, count) => sum + count.memory + count.disk + count.misses, 0);
+  return lookups === 0 ? '-' : `${((100 * hits) / lookups).toFixed(1)}%`;
 }
 
 function phaseChart(stats: RunStats): string {
@@ -123,7 +125,7 @@ export function renderReport(result: BenchResult, previous?: BenchResult): strin
   for (const run of result.runs) {
     const { stats } = run;
     lines.push(
-      `| ${run.mode} | ${run.run} | ${seconds(run.wallMs)} | ${integer.format(rowsPerSecond(run))} | ${megabytes(stats.peakRssBytes)} | ${hitRate(stats)} | ${integer.format(stats.unique)} | ${integer.format(stats.duplicates)} | ${integer.format(stats.errors)} | 0 |`,
+      `| ${run.mode} | ${run.run} | ${seconds(run.wallMs)} | ${integer.format(rowsPerSecond(run))} | ${megabytes(stats.peakRssBytes)} | ${hitRate(stats)} | ${integer.format(stats.unique)} | ${integer.format(stats.duplicates)} | ${integer.format(stats.errors)} | ${integer.format(stats.llm?.requests ?? 0)} |`,
     );
   }
   for (const skipped of result.skipped) lines.push(`| ${skipped.mode} | skipped | ${skipped.reason.replace(/\|/g, '\\|')} | | | | | | | |`);

@@ -8,7 +8,9 @@ import { loadClassifier } from '../classify/index.js';
 import { openInput } from '../ingest/index.js';
 import { createRowWriter, formatFromPath, toOutputRecord, type OutputFormat, type OutputRecord } from '../output/index.js';
 import { MAX_PROBLEMS, openDatabase, resolveDataDir, RunStore } from '../store/index.js';
-import { createPipeline, MODES } from '../pipeline/index.js';
+import { loadConfig, type ConfigSources, type FmcConfig } from '../config/index.js';
+import { createBackend, createLlmClassifier } from '../llm/index.js';
+import { createPipeline, MODES, type PipelineOptions } from '../pipeline/index.js';
 import { createProgress } from './progress.js';
 import { formatSummary } from './summary.js';
 import { UsageError } from './errors.js';
@@ -25,6 +27,14 @@ export const ClassifyOptions = z.object({
   /** `--no-cache` sets it to false. */
   cache: z.boolean().default(true),
   store: z.boolean().default(false),
+  config: z.string().min(1).optional(),
+  llmProvider: z.string().optional(),
+  llmModel: z.string().optional(),
+  llmUrl: z.string().optional(),
+  llmBudget: z.string().optional(),
+  llmBatchSize: z.string().optional(),
+  llmConcurrency: z.string().optional(),
+  llmTimeout: z.string().optional(),
 });
 export type ClassifyOptions = z.infer<typeof ClassifyOptions>;
 
@@ -50,16 +60,45 @@ async function openOutput(path: string): Promise<Writable> {
 
 const STORE_BATCH = 1000;
 
+/** The flags that are settings too (see `loadConfig`): they win over the environment and the config file. */
+export function configFlags(options: Pick<ClassifyOptions, 'dataDir' | 'config' | 'llmProvider' | 'llmModel' | 'llmUrl' | 'llmBudget' | 'llmBatchSize' | 'llmConcurrency' | 'llmTimeout'>): ConfigSources['flags'] {
+  return {
+    dataDir: options.dataDir,
+    configFile: options.config,
+    llm: {
+      provider: options.llmProvider,
+      model: options.llmModel,
+      url: options.llmUrl,
+      budget: options.llmBudget,
+      batchSize: options.llmBatchSize,
+      concurrency: options.llmConcurrency,
+      timeoutSeconds: options.llmTimeout,
+    },
+  };
+}
+
+/** Checked before any work: a missing model or a server that does not answer stops the run here. */
+async function connectLlm(settings: FmcConfig['llm']): Promise<NonNullable<PipelineOptions['llm']>> {
+  const backend = createBackend(settings);
+  await backend.assertModelAvailable();
+  return { classifier: createLlmClassifier(backend, settings), budget: settings.budget, minSample: settings.minSample };
+}
+
 export async function classifyCommand(inputPath: string, rawOptions: unknown): Promise<void> {
   const options = ClassifyOptions.parse(rawOptions);
   const format = outputFormat(options.out);
   const progress = createProgress({ quiet: options.quiet });
-  const dataDir = resolveDataDir(options.dataDir);
+  const config = loadConfig({ flags: configFlags(options) });
+  const classifier = loadClassifier(options.model);
+  const llm = options.mode === 'fast' ? undefined : await connectLlm(config.llm);
+  const dataDir = resolveDataDir(config.dataDir);
   const db = openDatabase(dataDir, (message) => process.stderr.write(`warning: ${message}\n`));
   const pipeline = createPipeline({
     mode: options.mode,
-    classifier: loadClassifier(options.model),
+    classifier,
     cache: options.cache ? new LabelCache(db) : undefined,
+    llm,
+    onProgress: ({ phase, done, total }) => progress.phase(phase, done, total),
   });
   const problems: string[] = [];
   const input = await openInput(inputPath, {

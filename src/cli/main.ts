@@ -11,6 +11,9 @@ import { ModelFileError } from '../classify/model.js';
 import { UsageError } from './errors.js';
 import { cacheClearCommand, cacheStatsCommand, runsListCommand, runsShowCommand } from './store.js';
 import { DataDirError } from '../store/index.js';
+import { ConfigError, LLM_PROVIDERS } from '../config/index.js';
+import { LlmUnavailableError } from '../llm/index.js';
+import { llmCheckCommand } from './llm.js';
 
 const program = new Command('fmc')
   .description('FreeMobilaChat: six KPIs for every customer tweet of an export')
@@ -27,6 +30,14 @@ program
   .option('--encoding <name>', 'input encoding (default: detected, UTF-8 or Windows-1252)')
   .option('--model <file>', 'a model trained by fmc train (default: the shipped model)')
   .option('--data-dir <dir>', 'cache and run store directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .option('--config <file>', 'settings file (default: ./fmc.config.json if present, or $FMC_CONFIG)')
+  .addOption(new Option('--llm-provider <name>', 'ollama (/api/chat) or openai (any OpenAI-compatible /v1/chat/completions)').choices(LLM_PROVIDERS))
+  .option('--llm-model <name>', 'model name (default: mistral)')
+  .option('--llm-url <url>', 'server address (default: $OLLAMA_HOST or http://127.0.0.1:11434; openai: http://127.0.0.1:8080/v1)')
+  .option('--llm-budget <share>', 'balanced: share of the unique tweets sent to the LLM (default 0.2, at least 100)')
+  .option('--llm-batch-size <n>', 'tweets per request (default 20)')
+  .option('--llm-concurrency <n>', 'requests at once (default 2)')
+  .option('--llm-timeout <seconds>', 'per request (default 120)')
   .option('--no-cache', 'classify every tweet again, without reading or writing the cache')
   .option('--store', 'also store the labelled rows in the run store (for `fmc runs show --rows` and the web app)')
   .option('-q, --quiet', 'no progress, no summary')
@@ -81,6 +92,18 @@ program
   .action((options) => evaluateCommand(options));
 
 program
+  .command('llm')
+  .description('the LLM server')
+  .command('check')
+  .description('whether the server answers, which models it has, and the time of one small structured request')
+  .option('--config <file>', 'settings file (default: ./fmc.config.json if present)')
+  .addOption(new Option('--llm-provider <name>', 'ollama or openai').choices(LLM_PROVIDERS))
+  .option('--llm-model <name>', 'model name (default: mistral)')
+  .option('--llm-url <url>', 'server address')
+  .option('--llm-timeout <seconds>', 'per request (default 120)')
+  .action((options) => llmCheckCommand(options));
+
+program
   .command('bench')
   .description('time each mode cold and warm on one input, measure in-process throughput, write a markdown report')
   .option('--input <file>', 'input to run on (default: the demo file up-sampled to 2,634 rows)')
@@ -90,8 +113,8 @@ program
   .action((options) => benchCommand(options));
 
 function exitCodeOf(error: unknown): number {
-  if (error instanceof InputError || error instanceof ModelFileError) return 1;
-  if (error instanceof UsageError || error instanceof DataDirError || error instanceof UnsupportedModeError || error instanceof ZodError) return 2;
+  if (error instanceof InputError || error instanceof ModelFileError || error instanceof LlmUnavailableError) return 1;
+  if (error instanceof UsageError || error instanceof ConfigError || error instanceof DataDirError || error instanceof UnsupportedModeError || error instanceof ZodError) return 2;
   return 1;
 }
 

@@ -5,9 +5,11 @@ import type { InputProblem } from '../ingest/types.js';
 const MAX_PRINTED_PROBLEMS = 20;
 
 export interface Progress {
-  /** Shows the bar; bytes drive it, since a stream's row count is unknown until its end. */
+  /** Shows the input's bar; bytes drive it, since a stream's row count is unknown until its end. */
   start(phase: string, totalBytes: number | undefined): void;
   update(rows: number, bytesRead: number): void;
+  /** A bar for a phase counted in tweets (the LLM's), created on its first call. */
+  phase(name: string, done: number, total: number): void;
   problem(problem: InputProblem): void;
   stop(): void;
   unprintedProblems(): number;
@@ -32,6 +34,7 @@ export function createProgress(options: { quiet: boolean }): Progress {
       )
     : undefined;
   let lastDraw = 0;
+  const phaseBars = new Map<string, { bar: cliProgress.SingleBar | undefined; started: number }>();
   return {
     start(phase, bytes) {
       totalBytes = bytes;
@@ -43,6 +46,17 @@ export function createProgress(options: { quiet: boolean }): Progress {
       lastDraw = now;
       const speed = Math.round(rows / ((now - started) / 1000));
       bar.update(totalBytes === undefined ? 0 : bytesRead, { rows, speed });
+    },
+    phase(name, done, total) {
+      let phaseBar = phaseBars.get(name);
+      if (phaseBar === undefined) {
+        // The input is fully read once a later phase starts.
+        bar?.update(totalBytes ?? 0);
+        phaseBar = { bar: bars?.create(total, 0, { phase: name, rows: 0, speed: 0 }), started: performance.now() };
+        phaseBars.set(name, phaseBar);
+      }
+      const seconds = (performance.now() - phaseBar.started) / 1000;
+      phaseBar.bar?.update(done, { rows: done, speed: seconds > 0 ? Math.round(done / seconds) : 0 });
     },
     problem({ file, line, message }) {
       problems++;

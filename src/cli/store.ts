@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { cacheStats, clearCache } from '../cache/index.js';
+import { loadConfig } from '../config/index.js';
 import { DATABASE_FILE, openDatabase, resolveDataDir, RunStore, type Db, type RunRecord } from '../store/index.js';
 import { UsageError } from './errors.js';
 import { formatSummary } from './summary.js';
@@ -13,7 +14,7 @@ const RunsListOptions = DataDirOptions.extend({ limit: z.coerce.number().int().p
 const RunsShowOptions = DataDirOptions.extend({ rows: z.coerce.number().int().nonnegative() });
 
 function withDatabase<T>(dataDir: string | undefined, use: (db: Db, directory: string) => T): T {
-  const directory = resolveDataDir(dataDir);
+  const directory = resolveDataDir(loadConfig({ flags: { dataDir } }).dataDir);
   if (!existsSync(join(directory, DATABASE_FILE))) throw new UsageError(`no data in ${directory}: run \`fmc classify\` first, or pass --data-dir`);
   const db = openDatabase(directory, (message) => process.stderr.write(`warning: ${message}\n`));
   try {

@@ -14,11 +14,11 @@ export const OUTPUT_FORMATS = ['csv', 'jsonl', 'json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** Columns the pipeline adds after the input's own. */
-export const ADDED_COLUMNS = ['text_cleaned', 'sentiment', 'is_claim', 'urgence', 'topics', 'incident', 'confidence', 'duplicate_of', 'error'] as const;
+export const ADDED_COLUMNS = ['text_cleaned', 'sentiment', 'is_claim', 'urgence', 'topics', 'incident', 'confidence', 'label_source', 'duplicate_of', 'error'] as const;
 
 export type OutputRecord = Record<string, FieldValue>;
 
-export function toOutputRecord({ row, textCleaned, labels, duplicateOf, error }: ClassifiedRow): OutputRecord {
+export function toOutputRecord({ row, textCleaned, labels, labelSource, duplicateOf, error }: ClassifiedRow): OutputRecord {
   const record: OutputRecord = {
     ...row.fields,
     text_cleaned: textCleaned,
@@ -28,6 +28,7 @@ export function toOutputRecord({ row, textCleaned, labels, duplicateOf, error }:
     topics: labels.topics,
     incident: labels.incident,
     confidence: labels.confidence,
+    label_source: labelSource,
     duplicate_of: duplicateOf,
   };
   if (error !== undefined) record.error = error;
@@ -62,9 +63,9 @@ function cellOf(value: FieldValue | undefined): string {
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
-function addedCells({ textCleaned, labels, duplicateOf, error }: ClassifiedRow): string[] {
+function addedCells({ textCleaned, labels, labelSource, duplicateOf, error }: ClassifiedRow): string[] {
   const { sentiment, is_claim, urgence, topics, incident, confidence } = labels;
-  return [textCleaned, sentiment, is_claim, urgence, topics, incident, String(confidence), duplicateOf, error ?? ''];
+  return [textCleaned, sentiment, is_claim, urgence, topics, incident, String(confidence), labelSource, duplicateOf, error ?? ''];
 }
 
 /**

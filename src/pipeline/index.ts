@@ -5,6 +5,10 @@
  *   const pipeline = createPipeline({ mode: 'fast' });
  *   for await (const row of pipeline.run(input.rows)) write(row);
  *   pipeline.finish(); // RunStats
+ *
+ * `fast` streams. `balanced` and `precise` hold the classified rows until the
+ * LLM phase has answered about its sample (they need every local label to
+ * choose it), then stream them out.
  */
 import { cleanTweet } from '../clean/index.js';
 import { DedupIndex, type FirstSeen } from '../clean/dedup.js';
@@ -12,7 +16,8 @@ import { cacheKey, type LabelCache } from '../cache/index.js';
 import { isOperatorAccount, loadClassifier, type ClassifierInput, type TweetClassifier } from '../classify/index.js';
 import type { FieldValue, InputRow } from '../ingest/types.js';
 import { CAUTIOUS_LABELS, type Labels } from '../labels.js';
-import { StatsRecorder, type RunStats } from './stats.js';
+import { selectForLlm, type LlmClassifier } from '../llm/index.js';
+import { StatsRecorder, type CachedPhase, type RunStats } from './stats.js';
 
 export * from './stats.js';
 
@@ -25,7 +30,18 @@ export interface ClassifiedRow {
   labels: Labels;
   /** Id of the first row with the same cleaned text; empty for that first row. */
   duplicateOf: string;
+  /** `llm` when the LLM's answer replaced the local labels; `none` for error rows. */
+  labelSource: LabelSource;
   error?: string;
+}
+
+export type LabelSource = 'rules+model' | 'llm' | 'none';
+
+/** Progress of the phases that do not follow the input's bytes. */
+export interface PhaseProgress {
+  phase: 'llm';
+  done: number;
+  total: number;
 }
 
 export interface PipelineOptions {
@@ -33,6 +49,9 @@ export interface PipelineOptions {
   classifier?: TweetClassifier;
   /** Labels of tweets classified in earlier runs; none when absent. */
   cache?: LabelCache;
+  /** Required by `balanced` and `precise`. */
+  llm?: { classifier: LlmClassifier; budget: number; minSample: number };
+  onProgress?: (progress: PhaseProgress) => void;
 }
 
 export class UnsupportedModeError extends Error {
@@ -61,45 +80,47 @@ export interface Pipeline {
 
 export function createPipeline(options: PipelineOptions = {}): Pipeline {
   const mode = options.mode ?? 'fast';
-  if (mode !== 'fast') {
-    throw new UnsupportedModeError(`mode "${mode}" needs the LLM phase, which this version does not have yet: use --mode fast`);
-  }
+  const { cache, llm } = options;
+  if (mode !== 'fast' && llm === undefined) throw new UnsupportedModeError(`mode "${mode}" needs an LLM; use --mode fast without one`);
   const classifier = options.classifier ?? loadClassifier();
   const recorder = new StatsRecorder();
   const seen = new DedupIndex();
-  const { cache } = options;
+
+  /** Cached labels of `texts` for `classifierId`, and their keys. */
+  function lookUp(phase: CachedPhase, classifierId: string, texts: readonly string[]) {
+    const keys = texts.map((text) => cacheKey(classifierId, text));
+    const hits = cache?.getMany(keys) ?? [];
+    if (cache !== undefined) for (const hit of hits) recorder.cacheLookup(phase, hit?.level ?? 'misses');
+    return { keys, labels: keys.map((_, i) => hits[i]?.labels) };
+  }
 
   /** Labels of distinct tweets: from the cache where it has them, else from the classifier (and then cached). */
   function classifyUnique(inputs: readonly ClassifierInput[]): Labels[] {
-    if (cache === undefined) return inputs.map((input) => classifier.classify(input));
     // What the classifier reads: the cleaned text, its emojis and whether the author is the operator.
-    const keys = inputs.map(({ tweet, author }) => cacheKey(classifier.id, `${isOperatorAccount(author) ? 'operator' : ''}\n${tweet.text}\n${tweet.emojis.join('')}`));
-    const hits = cache.getMany(keys);
+    const texts = inputs.map(({ tweet, author }) => `${isOperatorAccount(author) ? 'operator' : ''}\n${tweet.text}\n${tweet.emojis.join('')}`);
+    const cached = lookUp('classify', classifier.id, cache === undefined ? [] : texts);
     return inputs.map((input, i) => {
-      const hit = hits[i];
-      recorder.cacheLookup('classify', hit?.level ?? 'misses');
-      if (hit !== undefined) return hit.labels;
+      const hit = cached.labels[i];
+      if (hit !== undefined) return hit;
       const labels = classifier.classify(input);
-      cache.set(keys[i] as string, classifier.id, labels);
+      cache?.set(cached.keys[i] as string, classifier.id, labels);
       return labels;
     });
   }
 
   /**
-   * A chunk of rows in, the same rows classified out, in order. Chunks let the
-   * cache read many keys per query; a text seen earlier, in this chunk or a
-   * previous one, is not classified again.
+   * A chunk of rows in, the same rows classified out, in order, each with its
+   * dedup key. Chunks let the cache read many keys per query; a text seen
+   * earlier, in this chunk or a previous one, is not classified again.
    */
-  function classifyChunk(rows: readonly InputRow[]): ClassifiedRow[] {
+  function classifyChunk(rows: readonly InputRow[]): Array<{ out: ClassifiedRow; key: string | undefined }> {
     const cleaned = rows.map((row) => (row.error === undefined ? cleanTweet(row.text) : undefined));
-    const firstInChunk = new Map<string, number>();
+    const firstInChunk = new Set<string>();
     const unique: ClassifierInput[] = [];
     const uniqueIndexOf = rows.map((row, i) => {
       const tweet = cleaned[i];
-      if (tweet === undefined || seen.get(tweet.key) !== undefined) return -1;
-      const earlier = firstInChunk.get(tweet.key);
-      if (earlier !== undefined) return -1;
-      firstInChunk.set(tweet.key, unique.length);
+      if (tweet === undefined || seen.get(tweet.key) !== undefined || firstInChunk.has(tweet.key)) return -1;
+      firstInChunk.add(tweet.key);
       return unique.push({ tweet, author: authorOf(row.fields) }) - 1;
     });
     const started = performance.now();
@@ -107,33 +128,78 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     recorder.time('classify', performance.now() - started);
     return rows.map((row, i) => {
       const tweet = cleaned[i];
-      if (tweet === undefined) {
-        recorder.count(CAUTIOUS_LABELS, 'error');
-        return { row, textCleaned: '', labels: CAUTIOUS_LABELS, duplicateOf: '', error: row.error };
-      }
+      if (tweet === undefined) return { out: { row, textCleaned: '', labels: CAUTIOUS_LABELS, duplicateOf: '', labelSource: 'none', error: row.error }, key: undefined };
       const position = uniqueIndexOf[i] as number;
       if (position >= 0) {
         const labels = seen.remember(tweet.key, row.id, labelsOfUnique[position] as Labels);
-        recorder.count(labels, 'unique');
-        return { row, textCleaned: tweet.text, labels, duplicateOf: '' };
+        return { out: { row, textCleaned: tweet.text, labels, duplicateOf: '', labelSource: 'rules+model' }, key: tweet.key };
       }
       const first = seen.get(tweet.key) as FirstSeen;
-      recorder.count(first.labels, 'duplicate');
-      return { row, textCleaned: tweet.text, labels: first.labels, duplicateOf: first.id };
+      return { out: { row, textCleaned: tweet.text, labels: first.labels, duplicateOf: first.id, labelSource: 'rules+model' }, key: tweet.key };
     });
+  }
+
+  function counted(row: ClassifiedRow): ClassifiedRow {
+    recorder.count(row.labels, row.error !== undefined ? 'error' : row.duplicateOf !== '' ? 'duplicate' : 'unique');
+    return row;
+  }
+
+  async function* chunksOf(rows: AsyncIterable<InputRow>) {
+    let chunk: InputRow[] = [];
+    for await (const row of rows) {
+      chunk.push(row);
+      if (chunk.length === CHUNK_ROWS) {
+        yield classifyChunk(chunk);
+        chunk = [];
+      }
+    }
+    yield classifyChunk(chunk);
+  }
+
+  /**
+   * The LLM's labels of the sampled unique tweets, by dedup key: from the
+   * cache, else asked. A tweet the LLM did not answer keeps its local labels.
+   */
+  async function askLlm(llmPhase: NonNullable<PipelineOptions['llm']>, unique: readonly ClassifiedRow[], keys: readonly string[]): Promise<Map<string, Labels>> {
+    const started = performance.now();
+    const chosen = selectForLlm(mode === 'precise' ? 'precise' : 'balanced', unique, llmPhase.budget, llmPhase.minSample);
+    const llmClassifier = llmPhase.classifier;
+    const texts = chosen.map((position) => (unique[position] as ClassifiedRow).textCleaned);
+    const cached = lookUp('llm', llmClassifier.id, cache === undefined ? [] : texts);
+    const toAsk = chosen.map((_, i) => i).filter((i) => cached.labels[i] === undefined);
+    const report = (done: number) => options.onProgress?.({ phase: 'llm', done: chosen.length - toAsk.length + done, total: chosen.length });
+    report(0);
+    const answers = await llmClassifier.classify(toAsk.map((i) => texts[i] as string), report);
+    const byKey = new Map<string, Labels>();
+    chosen.forEach((position, i) => {
+      const labels = cached.labels[i];
+      if (labels !== undefined) byKey.set(keys[position] as string, labels);
+    });
+    toAsk.forEach((i, answer) => {
+      const labels = answers[answer];
+      if (labels === undefined) return;
+      byKey.set(keys[chosen[i] as number] as string, labels);
+      cache?.set(cached.keys[i] as string, llmClassifier.id, labels);
+    });
+    recorder.llm(chosen.length, llmClassifier.stats, llmClassifier.description);
+    recorder.time('llm', performance.now() - started);
+    return byKey;
   }
 
   return {
     async *run(rows) {
-      let chunk: InputRow[] = [];
-      for await (const row of rows) {
-        chunk.push(row);
-        if (chunk.length === CHUNK_ROWS) {
-          yield* classifyChunk(chunk);
-          chunk = [];
-        }
+      if (llm === undefined) {
+        for await (const chunk of chunksOf(rows)) for (const { out } of chunk) yield counted(out);
+        return;
       }
-      yield* classifyChunk(chunk);
+      const all: Array<{ out: ClassifiedRow; key: string | undefined }> = [];
+      for await (const chunk of chunksOf(rows)) all.push(...chunk);
+      const unique = all.filter(({ out }) => out.error === undefined && out.duplicateOf === '');
+      const fromLlm = await askLlm(llm, unique.map(({ out }) => out), unique.map(({ key }) => key as string));
+      for (const { out, key } of all) {
+        const labels = key === undefined ? undefined : fromLlm.get(key);
+        yield counted(labels === undefined ? out : { ...out, labels, labelSource: 'llm' });
+      }
     },
     timeWrite: (ms) => recorder.time('write', ms),
     finish: () => {

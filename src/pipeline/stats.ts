@@ -1,7 +1,9 @@
 /** What a run measured: counts, label distributions and time per phase. */
 import { LABEL_NAMES, LABEL_VALUES, type LabelName, type Labels } from '../labels.js';
+import type { LlmStats } from '../llm/index.js';
 
-export type Phase = 'read_clean' | 'classify' | 'write';
+export type Phase = 'read_clean' | 'classify' | 'llm' | 'write';
+export type CachedPhase = 'classify' | 'llm';
 
 /** Where the labels of the distinct tweets of a phase came from. */
 export interface CacheCounts {
@@ -22,8 +24,10 @@ export interface RunStats {
   distributions: Distributions;
   meanConfidence: number;
   phaseMs: Record<Phase, number>;
-  /** Absent when the run did not use the cache. */
-  cache?: { classify: CacheCounts };
+  /** Per phase; absent when the run did not use the cache. */
+  cache?: Partial<Record<CachedPhase, CacheCounts>>;
+  /** The LLM phase of `balanced` and `precise`: tweets sampled, then what the client did. */
+  llm?: LlmStats & { sampled: number; model: string };
   totalMs: number;
   peakRssBytes: number;
 }
@@ -40,7 +44,7 @@ export class StatsRecorder {
       LABEL_NAMES.map((label) => [label, Object.fromEntries(LABEL_VALUES[label].map((value) => [value, 0]))]),
     ) as Distributions,
     meanConfidence: 0,
-    phaseMs: { read_clean: 0, classify: 0, write: 0 },
+    phaseMs: { read_clean: 0, classify: 0, llm: 0, write: 0 },
     totalMs: 0,
     peakRssBytes: 0,
   };
@@ -58,9 +62,13 @@ export class StatsRecorder {
     this.confidenceSum += labels.confidence;
   }
 
-  cacheLookup(phase: 'classify', level: keyof CacheCounts): void {
-    const counts = (this.stats.cache ??= { classify: { memory: 0, disk: 0, misses: 0 } })[phase];
+  cacheLookup(phase: CachedPhase, level: keyof CacheCounts): void {
+    const counts = ((this.stats.cache ??= {})[phase] ??= { memory: 0, disk: 0, misses: 0 });
     counts[level]++;
+  }
+
+  llm(sampled: number, stats: LlmStats, model: string): void {
+    this.stats.llm = { ...stats, fallbacks: { ...stats.fallbacks }, sampled, model };
   }
 
   time(phase: Phase, ms: number): void {
@@ -79,7 +87,7 @@ export class StatsRecorder {
     stats.totalMs = performance.now() - this.started;
     stats.meanConfidence = stats.rows === 0 ? 0 : this.confidenceSum / stats.rows;
     // Reading and cleaning interleave in one stream: they get the time the other phases did not take.
-    stats.phaseMs.read_clean = Math.max(0, stats.totalMs - stats.phaseMs.classify - stats.phaseMs.write);
+    stats.phaseMs.read_clean = Math.max(0, stats.totalMs - stats.phaseMs.classify - stats.phaseMs.llm - stats.phaseMs.write);
     return stats;
   }
 }

@@ -12,9 +12,9 @@ export type Db = Database.Database;
 
 export const DATABASE_FILE = 'fmc.db';
 
-/** `--data-dir`, else `FMC_DATA_DIR`, else `./.fmc`. */
-export function resolveDataDir(dataDir?: string): string {
-  return resolve(dataDir ?? process.env.FMC_DATA_DIR ?? '.fmc');
+/** The configured data directory (see `loadConfig`), else `./.fmc`. */
+export function resolveDataDir(dataDir: string | undefined): string {
+  return resolve(dataDir ?? '.fmc');
 }
 
 export class DataDirError extends Error {
