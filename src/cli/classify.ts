@@ -3,14 +3,13 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { z } from 'zod';
-import { LabelCache } from '../cache/index.js';
 import { loadClassifier } from '../classify/index.js';
-import { openInput } from '../ingest/index.js';
-import { createRowWriter, formatFromPath, toOutputRecord, type OutputFormat, type OutputRecord } from '../output/index.js';
-import { MAX_PROBLEMS, openDatabase, resolveDataDir, RunStore } from '../store/index.js';
-import { loadConfig, type ConfigSources, type FmcConfig } from '../config/index.js';
-import { createBackend, createLlmClassifier } from '../llm/index.js';
-import { createPipeline, MODES, type PipelineOptions } from '../pipeline/index.js';
+import { loadConfig, type ConfigSources } from '../config/index.js';
+import { runJob } from '../jobs/index.js';
+import { connectLlm } from '../llm/index.js';
+import { createRowWriter, formatFromPath, type OutputFormat } from '../output/index.js';
+import { MODES } from '../pipeline/index.js';
+import { openDatabase, resolveDataDir } from '../store/index.js';
 import { createProgress } from './progress.js';
 import { formatSummary } from './summary.js';
 import { UsageError } from './errors.js';
@@ -58,7 +57,6 @@ async function openOutput(path: string): Promise<Writable> {
   }
 }
 
-const STORE_BATCH = 1000;
 
 /** The flags that are settings too (see `loadConfig`): they win over the environment and the config file. */
 export function configFlags(options: Pick<ClassifyOptions, 'dataDir' | 'config' | 'llmProvider' | 'llmModel' | 'llmUrl' | 'llmBudget' | 'llmBatchSize' | 'llmConcurrency' | 'llmTimeout'>): ConfigSources['flags'] {
@@ -77,12 +75,6 @@ export function configFlags(options: Pick<ClassifyOptions, 'dataDir' | 'config' 
   };
 }
 
-/** Checked before any work: a missing model or a server that does not answer stops the run here. */
-async function connectLlm(settings: FmcConfig['llm']): Promise<NonNullable<PipelineOptions['llm']>> {
-  const backend = createBackend(settings);
-  await backend.assertModelAvailable();
-  return { classifier: createLlmClassifier(backend, settings), budget: settings.budget, minSample: settings.minSample };
-}
 
 export async function classifyCommand(inputPath: string, rawOptions: unknown): Promise<void> {
   const options = ClassifyOptions.parse(rawOptions);
@@ -93,57 +85,35 @@ export async function classifyCommand(inputPath: string, rawOptions: unknown): P
   const llm = options.mode === 'fast' ? undefined : await connectLlm(config.llm);
   const dataDir = resolveDataDir(config.dataDir);
   const db = openDatabase(dataDir, (message) => process.stderr.write(`warning: ${message}\n`));
-  const pipeline = createPipeline({
-    mode: options.mode,
-    classifier,
-    cache: options.cache ? new LabelCache(db) : undefined,
-    llm,
-    onProgress: ({ phase, done, total }) => progress.phase(phase, done, total),
-  });
-  const problems: string[] = [];
-  const input = await openInput(inputPath, {
-    textColumn: options.textColumn,
-    idColumn: options.idColumn,
-    encoding: options.encoding,
-    onProblem: (problem) => {
-      if (problems.length < MAX_PROBLEMS) problems.push(`${problem.file}:${problem.line}: ${problem.message}`);
-      progress.problem(problem);
-    },
-  });
-  const runs = new RunStore(db);
-  const runId = runs.start(input.name, options.mode);
-  progress.start('classify', input.totalBytes);
   // Written beside the target and renamed at the end: a failed run never leaves half a file.
   const partialPath = options.out === undefined ? undefined : `${options.out}.partial`;
   const writer = createRowWriter(format, partialPath === undefined ? process.stdout : await openOutput(partialPath));
-  const toStore: OutputRecord[] = [];
-  let rows = 0;
+  let result: Awaited<ReturnType<typeof runJob>>;
   try {
-    for await (const classified of pipeline.run(input.rows)) {
-      const started = performance.now();
-      const pending = writer.write(classified);
-      if (pending !== undefined) await pending;
-      if (options.store) {
-        toStore.push(toOutputRecord(classified));
-        if (toStore.length === STORE_BATCH) runs.storeRows(runId, rows + 1 - STORE_BATCH, toStore.splice(0));
-      }
-      pipeline.timeWrite(performance.now() - started);
-      if ((++rows & 0xff) === 0) progress.update(rows, input.bytesRead());
-    }
-    const started = performance.now();
-    if (toStore.length > 0) runs.storeRows(runId, rows - toStore.length, toStore.splice(0));
-    await writer.end();
-    if (partialPath !== undefined && options.out !== undefined) await rename(partialPath, options.out);
-    pipeline.timeWrite(performance.now() - started);
+    result = await runJob({
+      inputPath,
+      read: { textColumn: options.textColumn, idColumn: options.idColumn, encoding: options.encoding },
+      mode: options.mode,
+      classifier,
+      llm,
+      db,
+      useCache: options.cache,
+      storeRows: options.store,
+      onStart: ({ totalBytes }) => progress.start('classify', totalBytes),
+      onRow: (row) => writer.write(row),
+      onProgress: ({ phase, done, total, rows }) => (phase === 'classify' ? progress.update(rows, done) : phase === 'llm' ? progress.phase('llm', done, total ?? done) : undefined),
+      onProblem: (problem) => progress.problem(problem),
+      beforeFinish: async () => {
+        await writer.end();
+        if (partialPath !== undefined && options.out !== undefined) await rename(partialPath, options.out);
+      },
+    });
   } catch (error) {
     if (partialPath !== undefined) await rm(partialPath, { force: true });
-    runs.fail(runId, error instanceof Error ? error.message : String(error));
     throw error;
   } finally {
     progress.stop();
+    db.close();
   }
-  const stats = pipeline.finish();
-  runs.finish(runId, { inputSha256: input.sha256(), inputBytes: input.bytesRead(), stats, problems });
-  db.close();
-  if (!options.quiet) process.stderr.write(formatSummary(stats, progress.unprintedProblems(), `run ${runId} recorded in ${dataDir}`));
+  if (!options.quiet) process.stderr.write(formatSummary(result.stats, progress.unprintedProblems(), `run ${result.runId} recorded in ${dataDir}`));
 }

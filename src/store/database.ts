@@ -50,6 +50,18 @@ const MIGRATIONS: readonly string[] = [
      record TEXT NOT NULL,
      PRIMARY KEY (run_id, position)
    ) WITHOUT ROWID;`,
+  // The KPIs as columns, so the web app filters, sorts and counts a run's rows in SQL.
+  `ALTER TABLE run_rows ADD COLUMN sentiment TEXT;
+   ALTER TABLE run_rows ADD COLUMN is_claim TEXT;
+   ALTER TABLE run_rows ADD COLUMN urgence TEXT;
+   ALTER TABLE run_rows ADD COLUMN topics TEXT;
+   ALTER TABLE run_rows ADD COLUMN incident TEXT;
+   ALTER TABLE run_rows ADD COLUMN confidence REAL;
+   ALTER TABLE run_rows ADD COLUMN label_source TEXT;
+   ALTER TABLE run_rows ADD COLUMN duplicate INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE run_rows ADD COLUMN failed INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE run_rows ADD COLUMN search TEXT;
+   ALTER TABLE run_rows ADD COLUMN created_at TEXT;`,
 ];
 
 function migrate(db: Db): void {

@@ -3,11 +3,13 @@
  * figures, problems) and, when asked, its labelled rows, so a later session
  * of the CLI or the web app can show past runs.
  */
+import { foldText } from '../clean/index.js';
+import { LABEL_NAMES, LABEL_VALUES, type LabelName } from '../labels.js';
 import type { OutputRecord } from '../output/index.js';
 import type { RunStats } from '../pipeline/index.js';
 import type { Db } from './database.js';
 
-export type RunStatus = 'running' | 'done' | 'failed';
+export type RunStatus = 'queued' | 'running' | 'done' | 'failed';
 
 export interface RunRecord {
   id: number;
@@ -69,25 +71,95 @@ export interface FinishedRun {
   problems: readonly string[];
 }
 
+/** Filters, search, sort and page of `RunStore.tweets`. */
+export interface TweetQuery {
+  filters: Partial<Record<LabelName | 'label_source', string>>;
+  duplicates: 'include' | 'exclude' | 'only';
+  /** Words to find in the text (accent- and case-insensitive). */
+  search: string | undefined;
+  sort: 'position' | 'confidence' | 'urgence' | 'created_at';
+  order: 'asc' | 'desc';
+  page: number;
+  pageSize: number;
+}
+
+export interface StoredTweet {
+  position: number;
+  record: OutputRecord;
+}
+
+export interface RunDashboard {
+  rows: number;
+  claims: number;
+  negative: number;
+  urgent: number;
+  duplicates: number;
+  errors: number;
+  meanConfidence: number;
+  counts: Record<LabelName | 'label_source', Record<string, number>>;
+  /** topicBySentiment[topic][sentiment] = rows. */
+  topicBySentiment: Record<string, Record<string, number>>;
+  /** Rows per day (YYYY-MM-DD) and per hour of day (0–23, UTC), for rows with a readable date. */
+  perDay: Record<string, number>;
+  perHour: number[];
+}
+
+const DATE_FIELDS = ['date', 'created_at', 'timestamp', 'datetime', 'time', 'posted_at'];
+
+/** The row's date as ISO text when one of its date fields reads as a date. */
+function dateOf(record: OutputRecord): string | null {
+  for (const field of DATE_FIELDS) {
+    const value = record[field];
+    if (typeof value !== 'string' && typeof value !== 'number') continue;
+    const time = typeof value === 'number' ? value * (value < 1e12 ? 1000 : 1) : Date.parse(value);
+    if (Number.isFinite(time)) return new Date(time).toISOString();
+  }
+  return null;
+}
+
+const URGENCE_RANK_SQL = `CASE urgence ${LABEL_VALUES.urgence.map((value, rank) => `WHEN '${value}' THEN ${rank}`).join(' ')} END`;
+const SORT_SQL: Record<TweetQuery['sort'], string> = { position: 'position', confidence: 'confidence', urgence: URGENCE_RANK_SQL, created_at: 'created_at' };
+
 export class RunStore {
   constructor(private readonly db: Db) {}
 
-  start(inputName: string, mode: string): number {
+  start(inputName: string, mode: string, status: 'queued' | 'running' = 'running'): number {
     const result = this.db
-      .prepare("INSERT INTO runs (input_name, mode, status, started_at) VALUES (?, ?, 'running', ?)")
-      .run(inputName, mode, new Date().toISOString());
+      .prepare('INSERT INTO runs (input_name, mode, status, started_at) VALUES (?, ?, ?, ?)')
+      .run(inputName, mode, status, new Date().toISOString());
     return Number(result.lastInsertRowid);
+  }
+
+  /** A queued run starts: its clock starts now. */
+  markRunning(id: number): void {
+    this.db.prepare("UPDATE runs SET status = 'running', started_at = ? WHERE id = ?").run(new Date().toISOString(), id);
   }
 
   /** Appends labelled rows (positions continue from the rows already stored). */
   storeRows(id: number, firstPosition: number, records: readonly OutputRecord[]): void {
-    const insert = this.db.prepare<[number, number, string]>('INSERT INTO run_rows (run_id, position, record) VALUES (?, ?, ?)');
+    const insert = this.db.prepare(
+      `INSERT INTO run_rows (run_id, position, record, sentiment, is_claim, urgence, topics, incident, confidence, label_source, duplicate, failed, search, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
     this.db.transaction(() => {
-      records.forEach((record, i) => insert.run(id, firstPosition + i, JSON.stringify(record)));
+      records.forEach((record, i) => {
+        const text = typeof record.text_cleaned === 'string' ? record.text_cleaned : '';
+        insert.run(
+          id,
+          firstPosition + i,
+          JSON.stringify(record),
+          ...LABEL_NAMES.map((label) => String(record[label])),
+          Number(record.confidence),
+          String(record.label_source),
+          record.duplicate_of === '' ? 0 : 1,
+          record.error === undefined ? 0 : 1,
+          foldText(text),
+          dateOf(record),
+        );
+      });
       this.db.prepare('UPDATE runs SET stored_rows = stored_rows + ? WHERE id = ?').run(records.length, id);
     })();
   }
-
   finish(id: number, run: FinishedRun): void {
     this.db
       .prepare("UPDATE runs SET status = 'done', finished_at = ?, input_sha256 = ?, input_bytes = ?, rows = ?, stats = ?, problems = ? WHERE id = ?")
@@ -113,5 +185,68 @@ export class RunStore {
       .prepare<[number, number, number], { record: string }>('SELECT record FROM run_rows WHERE run_id = ? ORDER BY position LIMIT ? OFFSET ?')
       .all(id, limit, offset)
       .map((row) => JSON.parse(row.record) as OutputRecord);
+  }
+
+  /** Every stored row in input order, read lazily (for exports). */
+  *allRows(id: number): Generator<OutputRecord> {
+    const statement = this.db.prepare<[number], { record: string }>('SELECT record FROM run_rows WHERE run_id = ? ORDER BY position');
+    for (const row of statement.iterate(id)) yield JSON.parse(row.record) as OutputRecord;
+  }
+
+  tweets(id: number, query: TweetQuery): { total: number; items: StoredTweet[] } {
+    const where = ['run_id = ?'];
+    const parameters: Array<string | number> = [id];
+    for (const [column, value] of Object.entries(query.filters)) {
+      if (value === undefined) continue;
+      where.push(`${column} = ?`);
+      parameters.push(value);
+    }
+    if (query.duplicates !== 'include') where.push(`duplicate = ${query.duplicates === 'only' ? 1 : 0}`);
+    for (const word of foldText(query.search ?? '').split(/\s+/).filter(Boolean)) {
+      where.push("search LIKE ? ESCAPE '\\'");
+      parameters.push(`%${word.replace(/[\\%_]/g, (character) => `\\${character}`)}%`);
+    }
+    const clause = where.join(' AND ');
+    const total = (this.db.prepare(`SELECT COUNT(*) AS total FROM run_rows WHERE ${clause}`).get(...parameters) as { total: number }).total;
+    const rows = this.db
+      .prepare(`SELECT position, record FROM run_rows WHERE ${clause} ORDER BY ${SORT_SQL[query.sort]} ${query.order === 'desc' ? 'DESC' : 'ASC'}, position LIMIT ? OFFSET ?`)
+      .all(...parameters, query.pageSize, (query.page - 1) * query.pageSize) as Array<{ position: number; record: string }>;
+    return { total, items: rows.map((row) => ({ position: row.position, record: JSON.parse(row.record) as OutputRecord })) };
+  }
+
+  dashboard(id: number): RunDashboard {
+    const count = (sql: string): number => (this.db.prepare(`SELECT COUNT(*) AS n FROM run_rows WHERE run_id = ? ${sql}`).get(id) as { n: number }).n;
+    const groups = (column: string): Record<string, number> =>
+      Object.fromEntries(
+        (this.db.prepare(`SELECT ${column} AS value, COUNT(*) AS n FROM run_rows WHERE run_id = ? GROUP BY ${column}`).all(id) as Array<{ value: string; n: number }>).map((row) => [row.value, row.n]),
+      );
+    const counts = Object.fromEntries([...LABEL_NAMES, 'label_source'].map((column) => [column, groups(column)])) as RunDashboard['counts'];
+    const topicBySentiment: RunDashboard['topicBySentiment'] = {};
+    for (const row of this.db.prepare('SELECT topics, sentiment, COUNT(*) AS n FROM run_rows WHERE run_id = ? GROUP BY topics, sentiment').all(id) as Array<{ topics: string; sentiment: string; n: number }>) {
+      (topicBySentiment[row.topics] ??= {})[row.sentiment] = row.n;
+    }
+    const perDay = groups('substr(created_at, 1, 10)');
+    delete perDay.null;
+    const perHour = new Array<number>(24).fill(0);
+    for (const [hour, n] of Object.entries(groups('CAST(substr(created_at, 12, 2) AS INTEGER)'))) if (hour !== 'null') perHour[Number(hour)] = n;
+    const mean = this.db.prepare('SELECT AVG(confidence) AS mean FROM run_rows WHERE run_id = ?').get(id) as { mean: number | null };
+    return {
+      rows: count(''),
+      claims: count("AND is_claim = 'oui'"),
+      negative: count("AND sentiment = 'negatif'"),
+      urgent: count("AND urgence IN ('haute', 'critique')"),
+      duplicates: count('AND duplicate = 1'),
+      errors: count('AND failed = 1'),
+      meanConfidence: mean.mean ?? 0,
+      counts,
+      topicBySentiment,
+      perDay,
+      perHour,
+    };
+  }
+
+  /** Removes a run and its rows; false when there was no such run. */
+  delete(id: number): boolean {
+    return this.db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes > 0;
   }
 }

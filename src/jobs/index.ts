@@ -1,0 +1,101 @@
+/**
+ * A classification job, as the CLI and the server's workers both run it: an
+ * input file through the pipeline, every row handed on in order, the run
+ * recorded in the store (and its rows, when asked), progress reported by phase.
+ */
+import { LabelCache } from '../cache/index.js';
+import type { TweetClassifier } from '../classify/index.js';
+import { openInput, type InputProblem, type ReadOptions } from '../ingest/index.js';
+import { toOutputRecord, type OutputRecord } from '../output/index.js';
+import { createPipeline, type ClassifiedRow, type Mode, type PipelineOptions, type RunStats } from '../pipeline/index.js';
+import { MAX_PROBLEMS, RunStore, type Db } from '../store/index.js';
+
+/** `classify` follows the input's bytes (reading, cleaning, rules and model interleave); `llm` counts tweets; `write` counts rows. */
+export interface JobProgress {
+  phase: 'classify' | 'llm' | 'write';
+  done: number;
+  total: number | undefined;
+  rows: number;
+}
+
+export interface JobOptions {
+  inputPath: string;
+  read: Pick<ReadOptions, 'textColumn' | 'idColumn' | 'encoding'>;
+  mode: Mode;
+  classifier: TweetClassifier;
+  llm?: PipelineOptions['llm'];
+  db: Db;
+  useCache: boolean;
+  storeRows: boolean;
+  /** A run recorded beforehand (queued by the server); else the job records a new one. */
+  runId?: number;
+  /** Name to record for the input (the server's upload has a file name of its own). */
+  inputName?: string;
+  onStart?: (run: { runId: number; totalBytes: number | undefined }) => void;
+  /** Each classified row, in input order; a returned promise is awaited (backpressure). */
+  onRow?: (row: ClassifiedRow) => Promise<void> | void;
+  onProgress?: (progress: JobProgress) => void;
+  onProblem?: (problem: InputProblem) => void;
+  /** Last step before the run is marked done (the CLI renames its output file here). */
+  beforeFinish?: () => Promise<void>;
+}
+
+const STORE_BATCH = 1000;
+
+export async function runJob(options: JobOptions): Promise<{ runId: number; stats: RunStats }> {
+  const { db, onProgress } = options;
+  const problems: string[] = [];
+  const input = await openInput(options.inputPath, {
+    ...options.read,
+    onProblem: (problem) => {
+      if (problems.length < MAX_PROBLEMS) problems.push(`${problem.file}:${problem.line}: ${problem.message}`);
+      options.onProblem?.(problem);
+    },
+  });
+  const runs = new RunStore(db);
+  const runId = options.runId ?? runs.start(options.inputName ?? input.name, options.mode);
+  if (options.runId !== undefined) runs.markRunning(runId);
+  options.onStart?.({ runId, totalBytes: input.totalBytes });
+  let rows = 0;
+  const pipeline = createPipeline({
+    mode: options.mode,
+    classifier: options.classifier,
+    cache: options.useCache ? new LabelCache(db) : undefined,
+    llm: options.llm,
+    onProgress: ({ phase, done, total }) => onProgress?.({ phase, done, total, rows }),
+  });
+  const toStore: OutputRecord[] = [];
+  let written = 0;
+  try {
+    for await (const classified of pipeline.run(input.rows)) {
+      const started = performance.now();
+      const pending = options.onRow?.(classified);
+      if (pending !== undefined) await pending;
+      if (options.storeRows) {
+        toStore.push(toOutputRecord(classified));
+        if (toStore.length === STORE_BATCH) written += storeBatch(runs, runId, written, toStore);
+      }
+      pipeline.timeWrite(performance.now() - started);
+      if ((++rows & 0xff) === 0) {
+        // LLM modes emit rows only once every tweet is classified: from then on, progress is the writing.
+        onProgress?.(options.llm === undefined ? { phase: 'classify', done: input.bytesRead(), total: input.totalBytes, rows } : { phase: 'write', done: rows, total: undefined, rows });
+      }
+    }
+    const started = performance.now();
+    if (toStore.length > 0) written += storeBatch(runs, runId, written, toStore);
+    await options.beforeFinish?.();
+    pipeline.timeWrite(performance.now() - started);
+  } catch (error) {
+    runs.fail(runId, error instanceof Error ? error.message : String(error));
+    throw error;
+  }
+  const stats = pipeline.finish();
+  runs.finish(runId, { inputSha256: input.sha256(), inputBytes: input.bytesRead(), stats, problems });
+  onProgress?.({ phase: 'write', done: rows, total: rows, rows });
+  return { runId, stats };
+}
+
+function storeBatch(runs: RunStore, runId: number, firstPosition: number, batch: OutputRecord[]): number {
+  runs.storeRows(runId, firstPosition, batch);
+  return batch.splice(0).length;
+}
