@@ -14,18 +14,9 @@ import { createProgress } from './progress.js';
 import { formatSummary } from './summary.js';
 import { UsageError } from './errors.js';
 
-export const ClassifyOptions = z.object({
-  out: z.string().min(1).optional(),
-  textColumn: z.string().min(1).optional(),
-  idColumn: z.string().min(1).optional(),
-  mode: z.enum(MODES).default('fast'),
-  encoding: z.string().min(1).optional(),
-  model: z.string().min(1).optional(),
-  quiet: z.boolean().default(false),
+/** The flags `withLlmOptions` adds (see main.ts). */
+export const LlmFlags = z.object({
   dataDir: z.string().min(1).optional(),
-  /** `--no-cache` sets it to false. */
-  cache: z.boolean().default(true),
-  store: z.boolean().default(false),
   config: z.string().min(1).optional(),
   llmProvider: z.string().optional(),
   llmModel: z.string().optional(),
@@ -34,6 +25,19 @@ export const ClassifyOptions = z.object({
   llmBatchSize: z.string().optional(),
   llmConcurrency: z.string().optional(),
   llmTimeout: z.string().optional(),
+});
+
+export const ClassifyOptions = LlmFlags.extend({
+  out: z.string().min(1).optional(),
+  textColumn: z.string().min(1).optional(),
+  idColumn: z.string().min(1).optional(),
+  mode: z.enum(MODES).default('fast'),
+  encoding: z.string().min(1).optional(),
+  model: z.string().min(1).optional(),
+  quiet: z.boolean().default(false),
+  /** `--no-cache` sets it to false. */
+  cache: z.boolean().default(true),
+  store: z.boolean().default(false),
 });
 export type ClassifyOptions = z.infer<typeof ClassifyOptions>;
 
@@ -59,7 +63,7 @@ async function openOutput(path: string): Promise<Writable> {
 
 
 /** The flags that are settings too (see `loadConfig`): they win over the environment and the config file. */
-export function configFlags(options: Pick<ClassifyOptions, 'dataDir' | 'config' | 'llmProvider' | 'llmModel' | 'llmUrl' | 'llmBudget' | 'llmBatchSize' | 'llmConcurrency' | 'llmTimeout'>): ConfigSources['flags'] {
+export function configFlags(options: z.infer<typeof LlmFlags>): ConfigSources['flags'] {
   return {
     dataDir: options.dataDir,
     configFile: options.config,

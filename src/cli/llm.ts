@@ -1,23 +1,15 @@
 /** `fmc llm check`: is the LLM there, what does it have, how long does one structured request take. */
-import { z } from 'zod';
 import { loadConfig } from '../config/index.js';
+import { configFlags, LlmFlags } from './classify.js';
 import { createBackend, createLlmClassifier } from '../llm/index.js';
 
-const LlmCheckOptions = z.object({
-  config: z.string().min(1).optional(),
-  llmProvider: z.string().optional(),
-  llmModel: z.string().optional(),
-  llmUrl: z.string().optional(),
-  llmTimeout: z.string().optional(),
-});
+const LlmCheckOptions = LlmFlags;
 
 const PROBE_TWEET = "plus d'internet depuis ce matin, la box clignote en rouge";
 
 export async function llmCheckCommand(rawOptions: unknown): Promise<void> {
   const options = LlmCheckOptions.parse(rawOptions);
-  const { llm: settings } = loadConfig({
-    flags: { configFile: options.config, llm: { provider: options.llmProvider, model: options.llmModel, url: options.llmUrl, timeoutSeconds: options.llmTimeout } },
-  });
+  const { llm: settings } = loadConfig({ flags: configFlags(options) });
   const backend = createBackend(settings);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const models = await backend.models();

@@ -14,13 +14,26 @@ import { DataDirError } from '../store/index.js';
 import { ConfigError, LLM_PROVIDERS } from '../config/index.js';
 import { LlmUnavailableError } from '../llm/index.js';
 import { llmCheckCommand } from './llm.js';
+import { serveCommand } from './serve.js';
+
+/** The LLM settings a command takes as flags (they win over the environment and the config file). */
+function withLlmOptions(command: Command): Command {
+  return command
+    .option('--config <file>', 'settings file (default: ./fmc.config.json if present, or $FMC_CONFIG)')
+    .addOption(new Option('--llm-provider <name>', 'ollama (/api/chat) or openai (any OpenAI-compatible /v1/chat/completions)').choices(LLM_PROVIDERS))
+    .option('--llm-model <name>', 'model name (default: mistral)')
+    .option('--llm-url <url>', 'server address (default: $OLLAMA_HOST or http://127.0.0.1:11434; openai: http://127.0.0.1:8080/v1)')
+    .option('--llm-budget <share>', 'balanced: share of the unique tweets sent to the LLM (default 0.2, at least 100)')
+    .option('--llm-batch-size <n>', 'tweets per request (default 20)')
+    .option('--llm-concurrency <n>', 'requests at once (default 2)')
+    .option('--llm-timeout <seconds>', 'per request (default 120)');
+}
 
 const program = new Command('fmc')
   .description('FreeMobilaChat: six KPIs for every customer tweet of an export')
   .showHelpAfterError();
 
-program
-  .command('classify')
+withLlmOptions(program.command('classify'))
   .description('label every row of a CSV, JSONL or JSON export (use - for stdin)')
   .argument('<input>', 'input file (.csv, .jsonl, .json) or - for stdin')
   .option('-o, --out <file>', 'output file; format from its extension (.csv, .jsonl, .json); default JSONL on stdout')
@@ -30,14 +43,6 @@ program
   .option('--encoding <name>', 'input encoding (default: detected, UTF-8 or Windows-1252)')
   .option('--model <file>', 'a model trained by fmc train (default: the shipped model)')
   .option('--data-dir <dir>', 'cache and run store directory (default: $FMC_DATA_DIR, else ./.fmc)')
-  .option('--config <file>', 'settings file (default: ./fmc.config.json if present, or $FMC_CONFIG)')
-  .addOption(new Option('--llm-provider <name>', 'ollama (/api/chat) or openai (any OpenAI-compatible /v1/chat/completions)').choices(LLM_PROVIDERS))
-  .option('--llm-model <name>', 'model name (default: mistral)')
-  .option('--llm-url <url>', 'server address (default: $OLLAMA_HOST or http://127.0.0.1:11434; openai: http://127.0.0.1:8080/v1)')
-  .option('--llm-budget <share>', 'balanced: share of the unique tweets sent to the LLM (default 0.2, at least 100)')
-  .option('--llm-batch-size <n>', 'tweets per request (default 20)')
-  .option('--llm-concurrency <n>', 'requests at once (default 2)')
-  .option('--llm-timeout <seconds>', 'per request (default 120)')
   .option('--no-cache', 'classify every tweet again, without reading or writing the cache')
   .option('--store', 'also store the labelled rows in the run store (for `fmc runs show --rows` and the web app)')
   .option('-q, --quiet', 'no progress, no summary')
@@ -91,17 +96,21 @@ program
   .option('--json', 'one JSON object instead of tables')
   .action((options) => evaluateCommand(options));
 
-program
-  .command('llm')
-  .description('the LLM server')
-  .command('check')
+withLlmOptions(program.command('llm').description('the LLM server').command('check'))
   .description('whether the server answers, which models it has, and the time of one small structured request')
-  .option('--config <file>', 'settings file (default: ./fmc.config.json if present)')
-  .addOption(new Option('--llm-provider <name>', 'ollama or openai').choices(LLM_PROVIDERS))
-  .option('--llm-model <name>', 'model name (default: mistral)')
-  .option('--llm-url <url>', 'server address')
-  .option('--llm-timeout <seconds>', 'per request (default 120)')
   .action((options) => llmCheckCommand(options));
+
+withLlmOptions(program.command('serve'))
+  .description('the HTTP API (documented at /docs) and the web app')
+  .option('--port <n>', 'port', '3000')
+  .option('--host <address>', 'address to listen on', '127.0.0.1')
+  .option('--data-dir <dir>', 'cache and run store directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .option('--model <file>', 'a model trained by fmc train (default: the shipped model)')
+  .option('--token <token>', 'require this API token on /api (default: $FMC_API_TOKEN; none: open)')
+  .option('--threads <n>', 'uploads classified at once; more are queued', '1')
+  .option('--max-upload-mb <n>', 'largest upload', '32')
+  .option('--rate-limit <n>', 'requests a minute per client on /api (uploads: a tenth)', '600')
+  .action((options) => serveCommand(options));
 
 program
   .command('bench')

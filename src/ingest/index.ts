@@ -11,8 +11,8 @@ import iconv from 'iconv-lite';
 import { assertEncodingSupported, decodeStream, detectEncoding, peek } from './decode.js';
 import { readCsv, sniffDelimiter } from './csv.js';
 import { readJsonArray, readJsonl } from './json.js';
-import type { RowContext } from './columns.js';
-import { InputError, type InputFormat, type InputRow, type ReadOptions } from './types.js';
+import { resolveColumns, toInputRow, type RowContext } from './columns.js';
+import { InputError, type FieldValue, type InputFormat, type InputRow, type ReadOptions } from './types.js';
 
 export * from './types.js';
 
@@ -63,7 +63,7 @@ async function openBytes(path: string): Promise<{ bytes: Readable; size: number 
 
 /** Opens an input; throws `InputError` when it cannot be read at all. */
 export async function openInput(path: string, options: ReadOptions = {}): Promise<OpenedInput> {
-  const name = path === '-' ? 'stdin' : path;
+  const name = options.displayName ?? (path === '-' ? 'stdin' : path);
   if (options.encoding !== undefined) assertEncodingSupported(options.encoding);
   const { bytes, size: totalBytes } = await openBytes(path);
   const { head, stream } = await peek(bytes);
@@ -98,4 +98,19 @@ export async function openInput(path: string, options: ReadOptions = {}): Promis
     rows = format === 'jsonl' ? readJsonl(text, options, context) : readJsonArray(text, options, context);
   }
   return { name, format, encoding, totalBytes, bytesRead: () => bytesRead, sha256: () => hash.copy().digest('hex'), rows };
+}
+
+/**
+ * Records already in memory (a JSON request body) as rows, with the same
+ * column detection and checks as a file's; throws `InputError` when no text
+ * column is found.
+ */
+export function rowsFromRecords(name: string, records: ReadonlyArray<Record<string, FieldValue>>, options: ReadOptions = {}): InputRow[] {
+  const columns = resolveColumns(name, [...new Set(records.flatMap((record) => Object.keys(record)))], options);
+  const context: RowContext = {
+    file: name,
+    maxTextLength: options.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH,
+    warn: (line, message) => options.onProblem?.({ file: name, line, message }),
+  };
+  return records.map((record, index) => toInputRow(record, columns, index, index + 1, context));
 }

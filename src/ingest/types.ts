@@ -33,6 +33,8 @@ export interface ColumnChoice {
 }
 
 export interface ReadOptions extends ColumnChoice {
+  /** How messages name the input (default: its path, or `stdin`). */
+  displayName?: string;
   format?: InputFormat;
   /** Forces the encoding; detected when absent. */
   encoding?: string;

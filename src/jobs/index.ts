@@ -29,7 +29,7 @@ export interface JobOptions {
   storeRows: boolean;
   /** A run recorded beforehand (queued by the server); else the job records a new one. */
   runId?: number;
-  /** Name to record for the input (the server's upload has a file name of its own). */
+  /** How to name the input in the run and its messages (the server's upload has a file name of its own). */
   inputName?: string;
   onStart?: (run: { runId: number; totalBytes: number | undefined }) => void;
   /** Each classified row, in input order; a returned promise is awaited (backpressure). */
@@ -47,13 +47,14 @@ export async function runJob(options: JobOptions): Promise<{ runId: number; stat
   const problems: string[] = [];
   const input = await openInput(options.inputPath, {
     ...options.read,
+    displayName: options.inputName,
     onProblem: (problem) => {
       if (problems.length < MAX_PROBLEMS) problems.push(`${problem.file}:${problem.line}: ${problem.message}`);
       options.onProblem?.(problem);
     },
   });
   const runs = new RunStore(db);
-  const runId = options.runId ?? runs.start(options.inputName ?? input.name, options.mode);
+  const runId = options.runId ?? runs.start(input.name, options.mode);
   if (options.runId !== undefined) runs.markRunning(runId);
   options.onStart?.({ runId, totalBytes: input.totalBytes });
   let rows = 0;

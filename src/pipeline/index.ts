@@ -72,7 +72,7 @@ function authorOf(fields: Record<string, FieldValue>): string | undefined {
 }
 
 export interface Pipeline {
-  run(rows: AsyncIterable<InputRow>): AsyncGenerator<ClassifiedRow>;
+  run(rows: AsyncIterable<InputRow> | Iterable<InputRow>): AsyncGenerator<ClassifiedRow>;
   /** Adds the time a consumer spent writing, so the summary shows it as a phase. */
   timeWrite(ms: number): void;
   finish(): RunStats;
@@ -144,7 +144,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     return row;
   }
 
-  async function* chunksOf(rows: AsyncIterable<InputRow>) {
+  async function* chunksOf(rows: AsyncIterable<InputRow> | Iterable<InputRow>) {
     let chunk: InputRow[] = [];
     for await (const row of rows) {
       chunk.push(row);

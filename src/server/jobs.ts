@@ -1,0 +1,146 @@
+/**
+ * The server's job queue: runs go to a piscina pool of worker threads (one
+ * run at a time per thread, the rest queued), their progress comes back over
+ * a MessageChannel and is kept here for `GET /api/runs/:id` and the SSE stream.
+ */
+import { EventEmitter } from 'node:events';
+import { rm } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { FmcConfig } from '../config/index.js';
+import type { JobProgress } from '../jobs/index.js';
+import type { OutputRecord } from '../output/index.js';
+import type { Mode } from '../pipeline/index.js';
+import { RunStore, type Db } from '../store/index.js';
+import type { ClassifyTask, RunTask } from './worker.js';
+
+/** What a client sees of a run in progress, phase by phase. */
+export interface LiveProgress {
+  status: 'queued' | 'running' | 'done' | 'failed';
+  phase: JobProgress['phase'] | undefined;
+  rows: number;
+  /** Per phase: done and total (bytes for `classify`, tweets for `llm`, rows for `write`). */
+  phases: Partial<Record<JobProgress['phase'], { done: number; total: number | undefined }>>;
+  rowsPerSecond: number;
+  /** Seconds left in the current phase, when its total is known. */
+  etaSeconds: number | undefined;
+  error: string | undefined;
+}
+
+export interface QueueOptions {
+  db: Db;
+  dataDir: string;
+  config: FmcConfig;
+  modelPath: string | undefined;
+  /** Threads that run uploads (default 1: the other core serves requests). */
+  threads: number;
+}
+
+// `.ts` under tsx (tests, development), `.js` once compiled.
+const WORKER = fileURLToPath(new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+
+export class JobQueue {
+  readonly events = new EventEmitter();
+  private readonly live = new Map<number, LiveProgress & { started: number; controller: AbortController; inputPath: string }>();
+  private readonly runPool: Piscina;
+  private readonly classifyPool: Piscina;
+  private readonly runs: RunStore;
+
+  constructor(private readonly options: QueueOptions) {
+    this.runs = new RunStore(options.db);
+    this.runPool = new Piscina({ filename: WORKER, name: 'classifyRun', maxThreads: options.threads, minThreads: 0, idleTimeout: 60_000 });
+    // Small synchronous requests get a thread of their own, so they never wait behind a big upload.
+    this.classifyPool = new Piscina({ filename: WORKER, name: 'classifyTweets', maxThreads: 1, minThreads: 0, idleTimeout: 60_000 });
+    this.events.setMaxListeners(0);
+  }
+
+  /** Runs waiting for a thread. */
+  get queued(): number {
+    return this.runPool.queueSize;
+  }
+
+  get running(): number {
+    return [...this.live.values()].filter((run) => run.status === 'running').length;
+  }
+
+  progress(runId: number): LiveProgress | undefined {
+    const run = this.live.get(runId);
+    if (run === undefined) return undefined;
+    const { started: _started, controller: _controller, inputPath: _inputPath, ...progress } = run;
+    return progress;
+  }
+
+  /** Queues a recorded run on an uploaded file; the upload is deleted when the run ends. */
+  submit(runId: number, input: { path: string; name: string }, mode: Mode, textColumn: string | undefined): void {
+    const inputPath = input.path;
+    const controller = new AbortController();
+    const run = { status: 'queued' as const, phase: undefined, rows: 0, phases: {}, rowsPerSecond: 0, etaSeconds: undefined, error: undefined, started: 0, controller, inputPath };
+    this.live.set(runId, run);
+    const { port1, port2 } = new MessageChannel();
+    port1.on('message', (progress: JobProgress) => this.update(runId, progress));
+    const task: RunTask = { runId, inputPath, inputName: input.name, textColumn, mode, dataDir: this.options.dataDir, llm: this.options.config.llm, modelPath: this.options.modelPath, port: port2 };
+    this.runPool
+      .run(task, { transferList: [port2], signal: controller.signal })
+      .then(() => this.end(runId, 'done', undefined))
+      .catch((error: unknown) => {
+        const message = controller.signal.aborted ? 'cancelled' : error instanceof Error ? error.message : String(error);
+        // Errors before the job started (no LLM, unreadable input) leave the run for us to mark.
+        if (this.runs.get(runId)?.status !== 'failed') this.runs.fail(runId, message);
+        this.end(runId, 'failed', message);
+      })
+      .finally(() => {
+        port1.close();
+        void rm(inputPath, { force: true });
+      });
+    this.emit(runId);
+  }
+
+  /** Stops a queued or running run; true when there was one to stop. */
+  cancel(runId: number): boolean {
+    const run = this.live.get(runId);
+    if (run === undefined || run.status === 'done' || run.status === 'failed') return false;
+    run.controller.abort();
+    return true;
+  }
+
+  classify(rows: ClassifyTask['rows']): Promise<OutputRecord[]> {
+    const task: ClassifyTask = { rows, modelPath: this.options.modelPath };
+    return this.classifyPool.run(task) as Promise<OutputRecord[]>;
+  }
+
+  async close(): Promise<void> {
+    for (const run of this.live.values()) run.controller.abort();
+    await Promise.all([this.runPool.destroy(), this.classifyPool.destroy()]);
+  }
+
+  private update(runId: number, progress: JobProgress): void {
+    const run = this.live.get(runId);
+    if (run === undefined) return;
+    if (run.status === 'queued') Object.assign(run, { status: 'running', started: performance.now() });
+    const seconds = (performance.now() - run.started) / 1000;
+    run.phase = progress.phase;
+    run.rows = progress.rows;
+    run.phases[progress.phase] = { done: progress.done, total: progress.total };
+    run.rowsPerSecond = seconds > 0 ? Math.round(progress.rows / seconds) : 0;
+    const phaseShare = progress.total === undefined || progress.total === 0 ? undefined : progress.done / progress.total;
+    run.etaSeconds = phaseShare === undefined || phaseShare === 0 ? undefined : Math.round((seconds / phaseShare) * (1 - phaseShare));
+    this.emit(runId);
+  }
+
+  private end(runId: number, status: 'done' | 'failed', error: string | undefined): void {
+    const run = this.live.get(runId);
+    if (run === undefined) return;
+    Object.assign(run, { status, error, etaSeconds: 0 });
+    this.emit(runId);
+    this.events.emit('end', { runId, status, rows: run.rows });
+    // Finished runs are read from the store from now on.
+    this.live.delete(runId);
+  }
+
+  private emit(runId: number): void {
+    const run = this.live.get(runId);
+    if (run !== undefined) this.events.emit(`run:${runId}`, this.progress(runId));
+  }
+}

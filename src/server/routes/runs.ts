@@ -1,0 +1,273 @@
+/** The run API: upload, list, progress (JSON and SSE), tweets, dashboard, export, delete; and synchronous classification. */
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { FmcConfig } from '../../config/index.js';
+import { InputError, openInput, rowsFromRecords } from '../../ingest/index.js';
+import { LABEL_VALUES } from '../../labels.js';
+import { createBackend, LlmUnavailableError } from '../../llm/index.js';
+import { MODES, type Mode, type RunStats } from '../../pipeline/index.js';
+import type { RunDashboard, RunRecord, RunStore } from '../../store/index.js';
+import { EXPORT_CONTENT_TYPES, EXPORT_FORMATS, exportStream } from '../export.js';
+import type { JobQueue, LiveProgress } from '../jobs.js';
+
+const UPLOAD_EXTENSIONS = new Set(['.csv', '.tsv', '.txt', '.jsonl', '.ndjson', '.json']);
+const MAX_SYNC_TWEETS = 1000;
+
+class HttpError extends Error {
+  constructor(readonly statusCode: number, message: string) {
+    super(message);
+  }
+}
+
+const ErrorBody = z.object({ statusCode: z.number(), error: z.string() });
+const Record = z.record(z.string(), z.unknown());
+const Progress = z.object({
+  status: z.enum(['queued', 'running', 'done', 'failed']),
+  phase: z.enum(['classify', 'llm', 'write']).optional(),
+  rows: z.number(),
+  phases: z.record(z.string(), z.object({ done: z.number(), total: z.number().optional() })),
+  rowsPerSecond: z.number(),
+  etaSeconds: z.number().optional(),
+  error: z.string().optional(),
+});
+const Run = z.object({
+  id: z.number(),
+  inputName: z.string(),
+  inputSha256: z.string().optional(),
+  inputBytes: z.number().optional(),
+  mode: z.string(),
+  status: z.enum(['queued', 'running', 'done', 'failed']),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  rows: z.number(),
+  storedRows: z.number(),
+  /** Counts, label distributions, time per phase, cache and LLM figures. */
+  stats: z.custom<RunStats>().optional(),
+  problems: z.array(z.string()),
+  error: z.string().optional(),
+  progress: Progress.optional(),
+});
+const RunId = z.object({ id: z.coerce.number().int().positive() });
+const Tweet = z.record(z.string(), z.json());
+const TweetsBody = z.object({
+  tweets: z.array(Tweet).min(1),
+  mode: z.enum(MODES).default('fast'),
+  textColumn: z.string().min(1).optional(),
+});
+const labelFilter = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values).optional();
+const TweetsQuery = z.object({
+  sentiment: labelFilter(LABEL_VALUES.sentiment),
+  is_claim: labelFilter(LABEL_VALUES.is_claim),
+  urgence: labelFilter(LABEL_VALUES.urgence),
+  topics: labelFilter(LABEL_VALUES.topics),
+  incident: labelFilter(LABEL_VALUES.incident),
+  label_source: z.enum(['rules+model', 'llm', 'none']).optional(),
+  duplicates: z.enum(['include', 'exclude', 'only']).default('include'),
+  q: z.string().max(200).optional(),
+  sort: z.enum(['position', 'confidence', 'urgence', 'created_at']).default('position'),
+  order: z.enum(['asc', 'desc']).default('asc'),
+  page: z.coerce.number().int().positive().default(1),
+  pageSize: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+export interface RunRoutesOptions {
+  runs: RunStore;
+  queue: JobQueue;
+  dataDir: string;
+  config: FmcConfig;
+  maxUploadBytes: number;
+  postLimitPerMinute: number;
+}
+
+export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, options) => {
+  const { runs, queue } = options;
+  const uploads = join(options.dataDir, 'uploads');
+  await mkdir(uploads, { recursive: true });
+  const postLimit = { rateLimit: { max: options.postLimitPerMinute, timeWindow: 60_000 } };
+
+  /** A run as the API shows it: the stored record, plus live progress while it runs. */
+  function view(run: RunRecord): RunRecord & { progress: LiveProgress | undefined } {
+    return { ...run, progress: queue.progress(run.id) };
+  }
+
+  function runOr404(id: number): RunRecord {
+    const run = runs.get(id);
+    if (run === undefined) throw new HttpError(404, `no run ${id}`);
+    return run;
+  }
+
+  /** Saves the uploaded file (or the JSON tweets) under the data directory; returns its path, name and options. */
+  async function receive(request: FastifyRequest): Promise<{ path: string; name: string; mode: Mode; textColumn: string | undefined }> {
+    if (!request.isMultipart()) {
+      const body = TweetsBody.safeParse(request.body);
+      if (!body.success) throw new HttpError(400, `invalid body: ${body.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}; send a file as multipart/form-data, or JSON {"tweets": [{"text": …}]}`);
+      const path = join(uploads, `${randomUUID()}.jsonl`);
+      await writeFile(path, body.data.tweets.map((tweet) => JSON.stringify(tweet)).join('\n') + '\n');
+      return { path, name: 'tweets.jsonl', mode: body.data.mode, textColumn: body.data.textColumn };
+    }
+    let saved: { path: string; name: string } | undefined;
+    const fields: Record<string, string> = {};
+    try {
+      for await (const part of request.parts()) {
+        if (part.type === 'field') {
+          fields[part.fieldname] = String(part.value);
+          continue;
+        }
+        const extension = extname(part.filename).toLowerCase();
+        if (!UPLOAD_EXTENSIONS.has(extension)) {
+          part.file.resume();
+          throw new HttpError(415, `${part.filename}: unsupported file type; send a .csv, .tsv, .jsonl or .json export`);
+        }
+        saved = { path: join(uploads, `${randomUUID()}${extension}`), name: part.filename };
+        await pipeline(part.file, createWriteStream(saved.path));
+      }
+    } catch (error) {
+      if (saved !== undefined) await rm(saved.path, { force: true });
+      if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new HttpError(413, `file larger than the limit of ${Math.round(options.maxUploadBytes / 2 ** 20)} MB`);
+      throw error;
+    }
+    if (saved === undefined) throw new HttpError(400, 'no file in the upload: send it in a multipart field (e.g. "file")');
+    if ((await stat(saved.path)).size === 0) {
+      await rm(saved.path, { force: true });
+      throw new HttpError(400, `${saved.name}: the file is empty`);
+    }
+    const mode = z.enum(MODES).safeParse(fields.mode ?? 'fast');
+    if (!mode.success) throw new HttpError(400, `mode must be one of ${MODES.join(', ')}`);
+    return { ...saved, mode: mode.data, textColumn: fields.textColumn || undefined };
+  }
+
+  /** Reads the first record, so a missing text column is a 400 now rather than a failed run later. */
+  async function checkColumns(path: string, name: string, textColumn: string | undefined): Promise<void> {
+    try {
+      const input = await openInput(path, { textColumn, displayName: name });
+      for await (const _row of input.rows) break;
+    } catch (error) {
+      await rm(path, { force: true });
+      if (error instanceof InputError) throw new HttpError(400, error.message.replace('--text-column NAME', 'the textColumn field'));
+      throw error;
+    }
+  }
+
+  app.post(
+    '/api/runs',
+    {
+      config: postLimit,
+      schema: {
+        tags: ['runs'],
+        summary: 'start a run on an export (multipart field "file", with optional fields "mode" and "textColumn"), or on JSON {"tweets": […]}',
+        consumes: ['multipart/form-data', 'application/json'],
+        response: { 202: z.object({ id: z.number(), status: z.string() }), 400: ErrorBody, 413: ErrorBody, 415: ErrorBody, 503: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const upload = await receive(request);
+      await checkColumns(upload.path, upload.name, upload.textColumn);
+      if (upload.mode !== 'fast') {
+        try {
+          await createBackend(options.config.llm).assertModelAvailable();
+        } catch (error) {
+          await rm(upload.path, { force: true });
+          if (error instanceof LlmUnavailableError) throw new HttpError(503, `${error.message}; mode fast needs no LLM`);
+          throw error;
+        }
+      }
+      const id = runs.start(upload.name, upload.mode, 'queued');
+      queue.submit(id, upload, upload.mode, upload.textColumn);
+      return reply.code(202).header('location', `/api/runs/${id}`).send({ id, status: 'queued' });
+    },
+  );
+
+  app.get(
+    '/api/runs',
+    { schema: { tags: ['runs'], summary: 'past and current runs, newest first', querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }), response: { 200: z.object({ runs: z.array(Run) }) } } },
+    async (request) => ({ runs: runs.list(request.query.limit).map(view) }),
+  );
+
+  app.get('/api/runs/:id', { schema: { tags: ['runs'], summary: 'a run: status, progress per phase, summary, and its dashboard once done', params: RunId, response: { 200: Run.extend({ dashboard: z.custom<RunDashboard>().optional() }), 404: ErrorBody } } }, async (request) => {
+    const run = runOr404(request.params.id);
+    return { ...view(run), dashboard: run.status === 'done' ? runs.dashboard(run.id) : undefined };
+  });
+
+  app.get('/api/runs/:id/events', { schema: { tags: ['runs'], summary: 'Server-Sent Events: `progress` while the run goes, then `end` with the run', params: RunId, response: { 404: ErrorBody } } }, async (request, reply) => {
+    const run = runOr404(request.params.id);
+    streamEvents(request, reply, run.id);
+  });
+
+  function streamEvents(request: FastifyRequest, reply: FastifyReply, id: number): void {
+    reply.hijack();
+    const out = reply.raw;
+    out.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const send = (event: string, data: unknown) => out.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const finish = () => {
+      queue.events.off(`run:${id}`, onProgress);
+      const run = runs.get(id);
+      send('end', run === undefined ? { id, status: 'deleted' } : view(run));
+      out.end();
+    };
+    const onProgress = (progress: LiveProgress) => {
+      send('progress', progress);
+      if (progress.status === 'done' || progress.status === 'failed') finish();
+    };
+    const live = queue.progress(id);
+    if (live === undefined) return finish();
+    send('progress', live);
+    queue.events.on(`run:${id}`, onProgress);
+    request.raw.on('close', () => queue.events.off(`run:${id}`, onProgress));
+  }
+
+  app.get('/api/runs/:id/tweets', { schema: { tags: ['runs'], summary: 'the labelled tweets of a run: filter by each KPI, search, sort, paginate', params: RunId, querystring: TweetsQuery, response: { 200: z.object({ total: z.number(), page: z.number(), pageSize: z.number(), items: z.array(Record) }), 404: ErrorBody } } }, async (request) => {
+    const run = runOr404(request.params.id);
+    const { q, duplicates, sort, order, page, pageSize, ...filters } = request.query;
+    const result = runs.tweets(run.id, { filters, duplicates, search: q, sort, order, page, pageSize });
+    return { total: result.total, page, pageSize, items: result.items.map(({ position, record }) => ({ position, ...record })) };
+  });
+
+  app.get(
+    '/api/runs/:id/export',
+    { schema: { tags: ['runs'], summary: 'every labelled row of a run, in input order', params: RunId, querystring: z.object({ format: z.enum(EXPORT_FORMATS).default('csv') }), response: { 200: z.unknown(), 404: ErrorBody, 409: ErrorBody } } },
+    async (request, reply) => {
+      const run = runOr404(request.params.id);
+      if (run.status !== 'done') throw new HttpError(409, `run ${run.id} is ${run.status}: export it once it is done`);
+      const { format } = request.query;
+      const base = run.inputName.replace(/\.[^.]+$/, '').replace(/[^\w.-]+/g, '_');
+      reply.header('content-type', EXPORT_CONTENT_TYPES[format]).header('content-disposition', `attachment; filename="${base}-labelled-run${run.id}.${format}"`);
+      return reply.send(exportStream(format, runs.allRows(run.id)));
+    },
+  );
+
+  app.delete('/api/runs/:id', { schema: { tags: ['runs'], summary: 'cancel a run if it goes, and delete it with its rows', params: RunId, response: { 204: z.null(), 404: ErrorBody } } }, async (request, reply) => {
+    const run = runOr404(request.params.id);
+    queue.cancel(run.id);
+    runs.delete(run.id);
+    return reply.code(204).send(null);
+  });
+
+  app.post(
+    '/api/classify',
+    {
+      config: postLimit,
+      schema: {
+        tags: ['classify'],
+        summary: `label up to ${MAX_SYNC_TWEETS} tweets now (mode fast): {"tweets": [{"id": …, "text": …}]} in, the same with the six KPIs out`,
+        body: z.object({ tweets: z.array(Tweet).min(1).max(MAX_SYNC_TWEETS), textColumn: z.string().min(1).optional() }),
+        response: { 200: z.object({ tweets: z.array(Record) }), 400: ErrorBody },
+      },
+    },
+    async (request) => {
+      let rows;
+      try {
+        rows = rowsFromRecords('request', request.body.tweets, { textColumn: request.body.textColumn });
+      } catch (error) {
+        if (error instanceof InputError) throw new HttpError(400, error.message.replace('--text-column NAME', 'the textColumn field'));
+        throw error;
+      }
+      return { tweets: await queue.classify(rows) };
+    },
+  );
+};

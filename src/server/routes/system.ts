@@ -1,0 +1,34 @@
+/** Health, readiness and metrics: open to probes and scrapers, never rate-limited or behind the token. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Db } from '../../store/index.js';
+import type { JobQueue } from '../jobs.js';
+import type { ServerMetrics } from '../metrics.js';
+
+export const systemRoutes: FastifyPluginAsyncZod<{ db: Db; queue: JobQueue; metrics: ServerMetrics }> = async (app, { db, queue, metrics }) => {
+  app.get('/healthz', { schema: { tags: ['system'], summary: 'the process answers', response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'the database answers and runs can be queued',
+        response: { 200: z.object({ status: z.literal('ready'), queued: z.number(), running: z.number() }), 503: z.object({ statusCode: z.number(), error: z.string() }) },
+      },
+    },
+    async (_request, reply) => {
+      try {
+        db.prepare('SELECT 1').get();
+      } catch (error) {
+        return reply.code(503).send({ statusCode: 503, error: `database unavailable: ${error instanceof Error ? error.message : String(error)}` });
+      }
+      return { status: 'ready' as const, queued: queue.queued, running: queue.running };
+    },
+  );
+
+  app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+};

@@ -1,0 +1,72 @@
+/**
+ * What the server's worker threads run (through piscina): a whole run on an
+ * uploaded file, or a small synchronous batch. Off the event loop, on the same
+ * job runner and pipeline as the CLI.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { loadClassifier, type TweetClassifier } from '../classify/index.js';
+import type { FmcConfig } from '../config/index.js';
+import type { InputRow } from '../ingest/index.js';
+import { runJob, type JobProgress } from '../jobs/index.js';
+import { connectLlm } from '../llm/index.js';
+import { toOutputRecord, type OutputRecord } from '../output/index.js';
+import { createPipeline, type Mode } from '../pipeline/index.js';
+import { openDatabase, type Db } from '../store/index.js';
+
+export interface RunTask {
+  runId: number;
+  inputPath: string;
+  /** The uploaded file's own name, for messages. */
+  inputName: string;
+  textColumn: string | undefined;
+  mode: Mode;
+  dataDir: string;
+  llm: FmcConfig['llm'];
+  modelPath: string | undefined;
+  /** Progress goes back to the server through it. */
+  port: MessagePort;
+}
+
+export interface ClassifyTask {
+  rows: InputRow[];
+  modelPath: string | undefined;
+}
+
+let classifier: TweetClassifier | undefined;
+let db: Db | undefined;
+
+/** The model is loaded once per thread (17 ms) and kept. */
+function localClassifier(modelPath: string | undefined): TweetClassifier {
+  classifier ??= loadClassifier(modelPath);
+  return classifier;
+}
+
+export async function classifyRun(task: RunTask): Promise<{ rows: number }> {
+  db ??= openDatabase(task.dataDir, () => undefined);
+  const llm = task.mode === 'fast' ? undefined : await connectLlm(task.llm);
+  try {
+    const { stats } = await runJob({
+      inputPath: task.inputPath,
+      read: { textColumn: task.textColumn },
+      mode: task.mode,
+      classifier: localClassifier(task.modelPath),
+      llm,
+      db,
+      useCache: true,
+      storeRows: true,
+      runId: task.runId,
+      inputName: task.inputName,
+      onProgress: (progress: JobProgress) => task.port.postMessage(progress),
+    });
+    return { rows: stats.rows };
+  } finally {
+    task.port.close();
+  }
+}
+
+export async function classifyTweets(task: ClassifyTask): Promise<OutputRecord[]> {
+  const pipeline = createPipeline({ mode: 'fast', classifier: localClassifier(task.modelPath) });
+  const records: OutputRecord[] = [];
+  for await (const row of pipeline.run(task.rows)) records.push(toOutputRecord(row));
+  return records;
+}

@@ -1,0 +1,154 @@
+/** The tweets of a run: a filter per KPI, search, sort, pages, and the detail of one tweet. */
+import { useEffect, useState } from 'react';
+import { api } from '../api';
+import { integer, LABEL_TITLES, valueName } from '../labels';
+import { LABELS, type LabelName, type Tweet, type TweetPage } from '../types';
+
+const FILTERS = Object.keys(LABELS) as LabelName[];
+const PAGE_SIZE = 25;
+
+function Detail({ tweet, onClose }: { tweet: Tweet; onClose: () => void }) {
+  const rows: Array<[string, string]> = [
+    ['Texte brut', String(tweet.text ?? '')],
+    ['Texte nettoyé', String(tweet.text_cleaned ?? '')],
+    ...(['sentiment', 'is_claim', 'urgence', 'topics', 'incident'] as const).map((label): [string, string] => [LABEL_TITLES[label], valueName(String(tweet[label]))]),
+    ['Confiance', String(tweet.confidence)],
+    ['Source des étiquettes', valueName(String(tweet.label_source))],
+    ['Doublon de', String(tweet.duplicate_of || '—')],
+  ];
+  if (tweet.error) rows.push(['Erreur', String(tweet.error)]);
+  return (
+    <aside className="card detail" data-testid="tweet-detail">
+      <button type="button" className="close" onClick={onClose} aria-label="Fermer">
+        ×
+      </button>
+      <h3>Tweet {String(tweet.id)}</h3>
+      <dl>
+        {rows.map(([name, value]) => (
+          <div key={name}>
+            <dt>{name}</dt>
+            <dd>{value}</dd>
+          </div>
+        ))}
+      </dl>
+    </aside>
+  );
+}
+
+export function TweetTable({ runId, onError }: { runId: number; onError: (message: string) => void }) {
+  const [filters, setFilters] = useState<Partial<Record<LabelName, string>>>({});
+  const [search, setSearch] = useState('');
+  const [sort, setSort] = useState('position');
+  const [order, setOrder] = useState('asc');
+  const [page, setPage] = useState(1);
+  const [result, setResult] = useState<TweetPage>();
+  const [selected, setSelected] = useState<Tweet>();
+
+  useEffect(() => {
+    const query = new URLSearchParams({ sort, order, page: String(page), pageSize: String(PAGE_SIZE) });
+    for (const [label, value] of Object.entries(filters)) if (value) query.set(label, value);
+    if (search.trim() !== '') query.set('q', search.trim());
+    api.tweets(runId, query).then(setResult, (error: Error) => onError(error.message));
+  }, [runId, filters, search, sort, order, page, onError]);
+
+  const pages = result === undefined ? 1 : Math.max(1, Math.ceil(result.total / PAGE_SIZE));
+  return (
+    <section className="card">
+      <h2>Tweets</h2>
+      <div className="filters">
+        {FILTERS.map((label) => (
+          <label key={label}>
+            {LABEL_TITLES[label]}
+            <select
+              data-testid={`filter-${label}`}
+              value={filters[label] ?? ''}
+              onChange={(event) => {
+                setFilters({ ...filters, [label]: event.target.value });
+                setPage(1);
+              }}
+            >
+              <option value="">tous</option>
+              {LABELS[label].map((value) => (
+                <option key={value} value={value}>
+                  {valueName(value)}
+                </option>
+              ))}
+            </select>
+          </label>
+        ))}
+        <label>
+          Recherche
+          <input
+            type="search"
+            data-testid="search"
+            placeholder="mots du tweet"
+            value={search}
+            onChange={(event) => {
+              setSearch(event.target.value);
+              setPage(1);
+            }}
+          />
+        </label>
+        <label>
+          Tri
+          <select value={sort} onChange={(event) => setSort(event.target.value)} data-testid="sort">
+            <option value="position">ordre du fichier</option>
+            <option value="confidence">confiance</option>
+            <option value="urgence">urgence</option>
+            <option value="created_at">date</option>
+          </select>
+        </label>
+        <label>
+          Ordre
+          <select value={order} onChange={(event) => setOrder(event.target.value)}>
+            <option value="asc">croissant</option>
+            <option value="desc">décroissant</option>
+          </select>
+        </label>
+      </div>
+      <p className="muted" data-testid="table-count">
+        {integer(result?.total ?? 0)} tweets
+      </p>
+      <table>
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>Texte</th>
+            <th>Sentiment</th>
+            <th>Récl.</th>
+            <th>Urgence</th>
+            <th>Sujet</th>
+            <th>Incident</th>
+            <th>Conf.</th>
+          </tr>
+        </thead>
+        <tbody>
+          {result?.items.map((tweet) => (
+            <tr key={tweet.position} onClick={() => setSelected(tweet)} data-testid="tweet-row" className={tweet.error ? 'error' : ''}>
+              <td>{tweet.position + 1}</td>
+              <td className="text">{String(tweet.text_cleaned || tweet.error || '')}</td>
+              <td>{String(tweet.sentiment)}</td>
+              <td>{String(tweet.is_claim)}</td>
+              <td className={`urgence-${String(tweet.urgence)}`}>{String(tweet.urgence)}</td>
+              <td>{String(tweet.topics)}</td>
+              <td>{String(tweet.incident)}</td>
+              <td>{String(tweet.confidence)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="pager">
+        <button type="button" disabled={page <= 1} onClick={() => setPage(page - 1)}>
+          ← Précédent
+        </button>
+        <span data-testid="page">
+          page {page} / {pages}
+        </span>
+        <button type="button" disabled={page >= pages} onClick={() => setPage(page + 1)} data-testid="next-page">
+          Suivant →
+        </button>
+      </div>
+      {selected === undefined ? null : <Detail tweet={selected} onClose={() => setSelected(undefined)} />}
+    </section>
+  );
+}

@@ -1,0 +1,25 @@
+/** The JSON the API sends (see /docs): the server's own types, imported for their shape only. */
+import { LABEL_VALUES } from '../labels.js';
+import type { RunStats } from '../pipeline/index.js';
+import type { LiveProgress } from '../server/jobs.js';
+import type { RunDashboard, RunRecord } from '../store/index.js';
+
+export type { RunStats };
+export type Dashboard = RunDashboard;
+export type Progress = LiveProgress;
+export type Phase = keyof LiveProgress['phases'];
+
+/** The filters of the tweet table: the five labels and where they came from. */
+export const LABELS = { ...LABEL_VALUES, label_source: ['rules+model', 'llm', 'none'] } as const;
+export type LabelName = keyof typeof LABELS;
+
+export type Run = RunRecord & { progress?: LiveProgress; dashboard?: RunDashboard };
+
+export type Tweet = Record<string, string | number | null | undefined> & { position: number };
+
+export interface TweetPage {
+  total: number;
+  page: number;
+  pageSize: number;
+  items: Tweet[];
+}

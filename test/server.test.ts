@@ -1,0 +1,259 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../src/config/index.js';
+import { buildServer, type ServerOptions } from '../src/server/index.js';
+import { openDatabase } from '../src/store/index.js';
+import { startFakeLlm } from './fake-llm.js';
+import { manyTweets, tempDir } from './helpers.js';
+
+const FIXTURE = readFileSync('test/fixtures/tweets.csv');
+
+async function server(options: Partial<ServerOptions> = {}, env: NodeJS.ProcessEnv = {}): Promise<FastifyInstance> {
+  const dataDir = tempDir();
+  const app = await buildServer({ db: openDatabase(dataDir, () => undefined), dataDir, config: loadConfig({ env }), ...options });
+  return app;
+}
+
+/** A multipart/form-data body with text fields and one file. */
+function multipart(file: { name: string; content: Buffer | string } | undefined, fields: Record<string, string> = {}) {
+  const boundary = '----fmc-test-boundary';
+  const parts: Buffer[] = Object.entries(fields).map(([name, value]) => Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+  if (file !== undefined) {
+    parts.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${file.name}"\r\ncontent-type: application/octet-stream\r\n\r\n`), Buffer.from(file.content), Buffer.from('\r\n'));
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+async function upload(app: FastifyInstance, name: string, content: Buffer | string, fields: Record<string, string> = {}) {
+  return app.inject({ method: 'POST', url: '/api/runs', ...multipart({ name, content }, fields) });
+}
+
+async function finished(app: FastifyInstance, id: number): Promise<Record<string, any>> {
+  for (let waited = 0; waited < 30_000; waited += 50) {
+    const run = (await app.inject(`/api/runs/${id}`)).json();
+    if (run.status === 'done' || run.status === 'failed') return run;
+    await sleep(50);
+  }
+  throw new Error(`run ${id} did not finish`);
+}
+
+test('an upload is classified off the event loop; run, tweets, dashboard and exports follow', async (t) => {
+  const app = await server();
+  t.after(() => app.close());
+  const created = await upload(app, 'tweets.csv', FIXTURE);
+  assert.equal(created.statusCode, 202, created.body);
+  assert.equal(created.headers.location, `/api/runs/${created.json().id}`);
+  const run = await finished(app, created.json().id);
+  assert.equal(run.status, 'done', run.error);
+  assert.equal(run.rows, 6);
+  assert.equal(run.storedRows, 6);
+  assert.equal(run.inputName, 'tweets.csv');
+  assert.deepEqual([run.dashboard.rows, run.dashboard.duplicates, run.dashboard.errors], [6, 1, 1]);
+  assert.equal(Object.values(run.dashboard.counts.sentiment as Record<string, number>).reduce((a, b) => a + b), 6);
+  assert.deepEqual(run.dashboard.perDay, { '2026-10-05': 6 });
+  assert.equal(run.dashboard.perHour.reduce((a: number, b: number) => a + b), 6);
+  assert.match(run.problems.join('\n'), /tweets\.csv:6: empty text/);
+
+  const list = (await app.inject('/api/runs')).json();
+  assert.deepEqual(list.runs.map((item: { id: number }) => item.id), [run.id]);
+
+  const page = (await app.inject(`/api/runs/${run.id}/tweets?pageSize=2&page=2`)).json();
+  assert.deepEqual([page.total, page.page, page.items.map((item: { id: string }) => item.id)], [6, 2, ['000103', '000104']]);
+  const claims = (await app.inject(`/api/runs/${run.id}/tweets?is_claim=oui`)).json();
+  assert.ok(claims.total > 0 && claims.items.every((item: { is_claim: string }) => item.is_claim === 'oui'));
+  assert.equal(claims.total, run.dashboard.counts.is_claim.oui);
+  const search = (await app.inject(`/api/runs/${run.id}/tweets?q=${encodeURIComponent('TELETRAVAIL')}`)).json();
+  assert.deepEqual(search.items.map((item: { id: string }) => item.id), ['000101', '000104']);
+  const noDuplicates = (await app.inject(`/api/runs/${run.id}/tweets?duplicates=exclude`)).json();
+  assert.equal(noDuplicates.total, 5);
+  const sorted = (await app.inject(`/api/runs/${run.id}/tweets?sort=confidence&order=desc`)).json();
+  const confidences = sorted.items.map((item: { confidence: number }) => item.confidence);
+  assert.deepEqual(confidences, [...confidences].sort((a, b) => b - a));
+
+  const csv = await app.inject(`/api/runs/${run.id}/export?format=csv`);
+  assert.equal(csv.statusCode, 200);
+  assert.match(csv.headers['content-disposition'] as string, /attachment; filename="tweets-labelled-run\d+\.csv"/);
+  const rows = parse(csv.body, { columns: true, bom: true }) as Record<string, string>[];
+  assert.deepEqual(rows.map((row) => row.id), ['000101', '000102', '000103', '000104', '000105', '1850000212557272634']);
+  // "@free …" would be read as a formula by Excel: the export neutralises it.
+  assert.equal(rows[0]?.text, "'@free plus d'internet depuis 3 jours, je suis en télétravail 😡 https://t.co/x");
+  const jsonl = await app.inject(`/api/runs/${run.id}/export?format=jsonl`);
+  assert.equal(jsonl.body.trim().split('\n').map((line) => JSON.parse(line)).filter((row) => row.label_source === 'rules+model').length, 5);
+  const xlsx = await app.inject(`/api/runs/${run.id}/export?format=xlsx`);
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+  const sheet = workbook.getWorksheet('tweets');
+  assert.equal(sheet?.rowCount, 7);
+  assert.equal(sheet?.getRow(2).getCell(1).value, '000101');
+
+  const events = await app.inject(`/api/runs/${run.id}/events`);
+  assert.match(events.headers['content-type'] as string, /text\/event-stream/);
+  assert.match(events.body, /^event: end\ndata: \{"id":\d+,.*"status":"done"/);
+
+  assert.equal((await app.inject({ method: 'DELETE', url: `/api/runs/${run.id}` })).statusCode, 204);
+  assert.equal((await app.inject(`/api/runs/${run.id}`)).statusCode, 404);
+  assert.equal((await app.inject(`/api/runs/${run.id}/tweets`)).json().error, `no run ${run.id}`);
+});
+
+test('progress streams as Server-Sent Events until the run ends', async (t) => {
+  const app = await server();
+  t.after(() => app.close());
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  const form = new FormData();
+  form.set('file', new Blob([manyTweets(20_000)]), 'big.csv');
+  const created = await fetch(`${address}/api/runs`, { method: 'POST', body: form });
+  const { id } = (await created.json()) as { id: number };
+  const stream = await fetch(`${address}/api/runs/${id}/events`);
+  const text = await stream.text();
+  const events = text.trim().split('\n\n').map((block) => ({ event: /^event: (\w+)/.exec(block)?.[1], data: JSON.parse(block.split('data: ')[1] as string) }));
+  const progress = events.filter((event) => event.event === 'progress');
+  assert.ok(progress.some((event) => event.data.status === 'running' && event.data.phases.classify?.done > 0), text.slice(0, 500));
+  assert.equal(progress.at(-1)?.data.status, 'done');
+  assert.equal(events.at(-1)?.event, 'end');
+  assert.equal(events.at(-1)?.data.rows, 20_000);
+});
+
+test('bad uploads get a clear JSON error and the right status', async (t) => {
+  const app = await server({ maxUploadBytes: 10 * 2 ** 20 });
+  t.after(() => app.close());
+  const wrongType = await upload(app, 'tweets.xlsx', 'PK\u0003\u0004');
+  assert.equal(wrongType.statusCode, 415);
+  assert.match(wrongType.json().error, /tweets\.xlsx: unsupported file type; send a \.csv, \.tsv, \.jsonl or \.json export/);
+  const empty = await upload(app, 'tweets.csv', '');
+  assert.deepEqual([empty.statusCode, empty.json().error], [400, 'tweets.csv: the file is empty']);
+  const huge = await upload(app, 'tweets.csv', Buffer.alloc(50 * 2 ** 20, 'a'));
+  assert.equal(huge.statusCode, 413);
+  assert.match(huge.json().error, /larger than the limit of 10 MB/);
+  const noText = await upload(app, 'tweets.csv', 'id,auteur,date\n1,x,2026-10-05\n');
+  assert.equal(noText.statusCode, 400);
+  assert.match(noText.json().error, /tweets\.csv: no text column found; columns are "id", "auteur", "date"\. Name it with the textColumn field/);
+  const badColumn = await upload(app, 'tweets.csv', FIXTURE, { textColumn: 'tweet' });
+  assert.match(badColumn.json().error, /no column "tweet"/);
+  const badMode = await upload(app, 'tweets.csv', FIXTURE, { mode: 'turbo' });
+  assert.deepEqual([badMode.statusCode, badMode.json().error], [400, 'mode must be one of fast, balanced, precise']);
+  const noFile = await app.inject({ method: 'POST', url: '/api/runs', ...multipart(undefined, { mode: 'fast' }) });
+  assert.equal(noFile.statusCode, 400);
+  assert.match(noFile.json().error, /no file in the upload/);
+  const badJson = await app.inject({ method: 'POST', url: '/api/runs', payload: { tweets: [] } });
+  assert.equal(badJson.statusCode, 400);
+  assert.match(badJson.json().error, /invalid body: tweets: .*send a file as multipart\/form-data/);
+
+  // A broken CSV is not refused: its bad rows come out as error rows, the others are classified.
+  const broken = await upload(app, 'broken.csv', 'id,text\n1,"panne internet depuis hier"\n2,trop,de,colonnes\n3,"guillemet jamais fermé\n4,merci free\n');
+  assert.equal(broken.statusCode, 202);
+  const run = await finished(app, broken.json().id);
+  assert.equal(run.status, 'done');
+  assert.ok(run.rows >= 3, `${run.rows} rows`);
+  assert.ok(run.dashboard.errors >= 1);
+  assert.ok(run.problems.length >= 1);
+});
+
+test('bad queries and routes: 400 with the field named, 404 for unknown runs and routes', async (t) => {
+  const app = await server();
+  t.after(() => app.close());
+  const id = (await upload(app, 'tweets.csv', FIXTURE)).json().id;
+  await finished(app, id);
+  const badValue = await app.inject(`/api/runs/${id}/tweets?sentiment=furieux`);
+  assert.equal(badValue.statusCode, 400);
+  assert.match(badValue.json().error, /^invalid querystring: sentiment: /);
+  assert.equal((await app.inject(`/api/runs/${id}/tweets?page=0`)).statusCode, 400);
+  assert.equal((await app.inject(`/api/runs/${id}/tweets?pageSize=5000`)).statusCode, 400);
+  assert.equal((await app.inject(`/api/runs/${id}/export?format=pdf`)).statusCode, 400);
+  assert.match((await app.inject('/api/runs/abc')).json().error, /^invalid params: id/);
+  assert.equal((await app.inject('/api/runs/999')).statusCode, 404);
+  assert.equal((await app.inject('/api/runs/999/export')).statusCode, 404);
+  assert.equal((await app.inject({ method: 'DELETE', url: '/api/runs/999' })).statusCode, 404);
+  const unknown = await app.inject('/api/nothing');
+  assert.deepEqual([unknown.statusCode, unknown.json().error], [404, 'no route GET /api/nothing']);
+});
+
+test('POST /api/classify labels up to 1,000 tweets synchronously', async (t) => {
+  const app = await server();
+  t.after(() => app.close());
+  const result = await app.inject({ method: 'POST', url: '/api/classify', payload: { tweets: [{ id: 'a', text: "plus d'internet depuis 3 jours" }, { id: 'b', text: '' }, { id: 'c', text: "plus d'internet depuis 3 jours" }] } });
+  assert.equal(result.statusCode, 200, result.body);
+  const tweets = result.json().tweets;
+  assert.deepEqual(tweets.map((tweet: { id: string }) => tweet.id), ['a', 'b', 'c']);
+  assert.equal(tweets[0].is_claim, 'oui');
+  assert.match(tweets[1].error, /empty text/);
+  assert.equal(tweets[2].duplicate_of, 'a');
+  const tooMany = await app.inject({ method: 'POST', url: '/api/classify', payload: { tweets: Array.from({ length: 1001 }, (_, i) => ({ text: `tweet ${i}` })) } });
+  assert.equal(tooMany.statusCode, 400);
+  assert.match(tooMany.json().error, /invalid body: tweets: /);
+  const noText = await app.inject({ method: 'POST', url: '/api/classify', payload: { tweets: [{ message_body: 'panne' }] } });
+  assert.equal(noText.statusCode, 400);
+  assert.match(noText.json().error, /no text column found; columns are "message_body"/);
+  const column = await app.inject({ method: 'POST', url: '/api/classify', payload: { tweets: [{ message_body: 'panne internet' }], textColumn: 'message_body' } });
+  assert.equal(column.json().tweets[0].text_cleaned, 'panne internet');
+});
+
+test('modes with the LLM: 503 when it is not there, labels from it when it is', async (t) => {
+  const gone = await startFakeLlm();
+  await gone.close();
+  const without = await server({}, { FMC_LLM_URL: gone.url });
+  t.after(() => without.close());
+  const refused = await upload(without, 'tweets.csv', FIXTURE, { mode: 'balanced' });
+  assert.equal(refused.statusCode, 503);
+  assert.match(refused.json().error, /cannot reach Ollama .*; mode fast needs no LLM/);
+
+  const fake = await startFakeLlm();
+  const app = await server({}, { FMC_LLM_URL: fake.url });
+  t.after(async () => {
+    await app.close();
+    await fake.close();
+  });
+  const run = await finished(app, (await upload(app, 'tweets.csv', FIXTURE, { mode: 'precise' })).json().id);
+  assert.equal(run.status, 'done', run.error);
+  assert.equal(run.stats.llm.answered, 4);
+  const fromLlm = (await app.inject(`/api/runs/${run.id}/tweets?label_source=llm`)).json();
+  assert.equal(fromLlm.total, 5);
+  assert.ok(fromLlm.items.every((item: { confidence: number }) => item.confidence === 0.42));
+});
+
+test('with a token, /api needs it; health, metrics and docs stay open', async (t) => {
+  const app = await server({ apiToken: 'secret-token-123' });
+  t.after(() => app.close());
+  const refused = await app.inject('/api/runs');
+  assert.deepEqual([refused.statusCode, refused.json().error], [401, 'missing or wrong API token: send Authorization: Bearer TOKEN']);
+  assert.equal((await app.inject({ url: '/api/runs', headers: { authorization: 'Bearer wrong' } })).statusCode, 401);
+  assert.equal((await app.inject({ url: '/api/runs', headers: { authorization: 'Bearer secret-token-123' } })).statusCode, 200);
+  assert.equal((await app.inject('/api/runs?token=secret-token-123')).statusCode, 200);
+  assert.equal((await app.inject('/healthz')).statusCode, 200);
+  assert.equal((await app.inject('/metrics')).statusCode, 200);
+  assert.equal((await app.inject('/docs/json')).statusCode, 200);
+});
+
+test('rate limits answer 429 with a JSON message', async (t) => {
+  const app = await server({ rateLimitPerMinute: 20 });
+  t.after(() => app.close());
+  const statuses: number[] = [];
+  for (let i = 0; i < 4; i++) statuses.push((await app.inject({ method: 'POST', url: '/api/classify', payload: { tweets: [{ text: 'panne' }] } })).statusCode);
+  assert.deepEqual(statuses, [200, 200, 429, 429]);
+  const limited = await app.inject({ method: 'POST', url: '/api/classify', payload: { tweets: [{ text: 'panne' }] } });
+  assert.match(limited.json().error, /^too many requests: at most 2 a minute/);
+  assert.equal((await app.inject('/healthz')).statusCode, 200);
+});
+
+test('health, readiness, metrics and the OpenAPI document', async (t) => {
+  const app = await server();
+  t.after(() => app.close());
+  assert.deepEqual((await app.inject('/healthz')).json(), { status: 'ok' });
+  assert.deepEqual((await app.inject('/readyz')).json(), { status: 'ready', queued: 0, running: 0 });
+  await finished(app, (await upload(app, 'tweets.csv', FIXTURE)).json().id);
+  const metrics = (await app.inject('/metrics')).body;
+  assert.match(metrics, /fmc_http_requests_total\{method="POST",route="\/api\/runs",status="202"\} 1/);
+  assert.match(metrics, /fmc_runs_finished_total\{status="done"\} 1/);
+  assert.match(metrics, /fmc_rows_classified_total 6/);
+  const openapi = (await app.inject('/docs/json')).json();
+  for (const path of ['/api/runs', '/api/runs/{id}', '/api/runs/{id}/events', '/api/runs/{id}/tweets', '/api/runs/{id}/export', '/api/classify', '/healthz', '/readyz']) {
+    assert.ok(openapi.paths[path], `${path} documented`);
+  }
+  assert.deepEqual(openapi.paths['/api/runs/{id}/tweets'].get.parameters.find((parameter: { name: string }) => parameter.name === 'urgence').schema.enum, ['faible', 'moyenne', 'haute', 'critique']);
+  assert.match((await app.inject('/docs')).headers.location ?? (await app.inject('/docs/')).body, /docs|swagger/i);
+});
