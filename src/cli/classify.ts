@@ -6,7 +6,6 @@ import { z } from 'zod';
 import { loadClassifier } from '../classify/index.js';
 import { loadConfig, type ConfigSources } from '../config/index.js';
 import { runJob } from '../jobs/index.js';
-import { connectLlm } from '../llm/index.js';
 import { createRowWriter, formatFromPath, type OutputFormat } from '../output/index.js';
 import { MODES } from '../pipeline/index.js';
 import { openDatabase, resolveDataDir } from '../store/index.js';
@@ -86,7 +85,8 @@ export async function classifyCommand(inputPath: string, rawOptions: unknown): P
   const progress = createProgress({ quiet: options.quiet });
   const config = loadConfig({ flags: configFlags(options) });
   const classifier = loadClassifier(options.model);
-  const llm = options.mode === 'fast' ? undefined : await connectLlm(config.llm);
+  // The LLM libraries load only for the modes that use them.
+  const llm = options.mode === 'fast' ? undefined : await (await import('../llm/index.js')).connectLlm(config.llm);
   const dataDir = resolveDataDir(config.dataDir);
   const db = openDatabase(dataDir, (message) => process.stderr.write(`warning: ${message}\n`));
   // Written beside the target and renamed at the end: a failed run never leaves half a file.

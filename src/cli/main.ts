@@ -1,20 +1,12 @@
 /** `fmc`: the command line of FreeMobilaChat. */
 import { Command, Option } from 'commander';
-import { ZodError } from 'zod';
-import { InputError } from '../ingest/types.js';
-import { MODES, UnsupportedModeError } from '../pipeline/index.js';
-import { benchCommand } from './bench.js';
-import { classifyCommand } from './classify.js';
-import { evaluateCommand, trainCommand } from './train.js';
-import { DEFAULT_TRAIN_OPTIONS } from '../train/train.js';
-import { ModelFileError } from '../classify/model.js';
-import { UsageError } from './errors.js';
-import { cacheClearCommand, cacheStatsCommand, runsListCommand, runsShowCommand } from './store.js';
-import { DataDirError } from '../store/index.js';
-import { ConfigError, LLM_PROVIDERS } from '../config/index.js';
-import { LlmUnavailableError } from '../llm/index.js';
-import { llmCheckCommand } from './llm.js';
-import { serveCommand } from './serve.js';
+import { LLM_PROVIDERS } from '../config/index.js';
+import { MODES } from '../pipeline/index.js';
+
+// Commands load their modules when they run: `fmc classify` never pays for the server's libraries.
+const classify = () => import('./classify.js');
+const store = () => import('./store.js');
+const train = () => import('./train.js');
 
 /** The LLM settings a command takes as flags (they win over the environment and the config file). */
 function withLlmOptions(command: Command): Command {
@@ -46,7 +38,7 @@ withLlmOptions(program.command('classify'))
   .option('--no-cache', 'classify every tweet again, without reading or writing the cache')
   .option('--store', 'also store the labelled rows in the run store (for `fmc runs show --rows` and the web app)')
   .option('-q, --quiet', 'no progress, no summary')
-  .action(classifyCommand);
+  .action(async (input, options) => (await classify()).classifyCommand(input, options));
 
 const cache = program.command('cache').description('the label cache of a data directory');
 cache
@@ -54,13 +46,13 @@ cache
   .description('entries per classifier and size on disk')
   .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
   .option('--json', 'one JSON object')
-  .action((options) => cacheStatsCommand(options));
+  .action(async (options) => (await store()).cacheStatsCommand(options));
 cache
   .command('clear')
   .description('delete the cached labels (all, or those of one classifier)')
   .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
   .option('--classifier <id>', 'only the entries of this classifier id (see `fmc cache stats`)')
-  .action((options) => cacheClearCommand(options));
+  .action(async (options) => (await store()).cacheClearCommand(options));
 
 const runs = program.command('runs').description('past runs recorded in a data directory');
 runs
@@ -69,7 +61,7 @@ runs
   .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
   .option('--limit <n>', 'how many', '20')
   .option('--json', 'JSON lines')
-  .action((options) => runsListCommand(options));
+  .action(async (options) => (await store()).runsListCommand(options));
 runs
   .command('show')
   .description('one run: input, mode, times, figures, problems; and its first stored rows')
@@ -77,7 +69,7 @@ runs
   .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
   .option('--rows <n>', 'also print this many stored rows (runs made with --store)', '0')
   .option('--json', 'one JSON object')
-  .action((id, options) => runsShowCommand(id, options));
+  .action(async (id, options) => (await store()).runsShowCommand(id, options));
 
 program
   .command('train')
@@ -85,8 +77,8 @@ program
   .requiredOption('--train <file>', 'labelled tweets (JSONL or CSV with the five label columns)')
   .option('--dev <file>', 'labelled tweets to report on in the model card')
   .requiredOption('--out <path>', 'models/NAME: where to write NAME.fmcmodel and NAME.md')
-  .option('--seed <n>', 'seed of the shuffles and folds', String(DEFAULT_TRAIN_OPTIONS.seed))
-  .action((options) => trainCommand(options));
+  .option('--seed <n>', 'seed of the shuffles and folds (default 42)')
+  .action(async (options) => (await train()).trainCommand(options));
 
 program
   .command('evaluate')
@@ -94,11 +86,11 @@ program
   .requiredOption('--data <file>', 'labelled tweets (JSONL or CSV)')
   .option('--model <file>', 'model file (default: the shipped model)')
   .option('--json', 'one JSON object instead of tables')
-  .action((options) => evaluateCommand(options));
+  .action(async (options) => (await train()).evaluateCommand(options));
 
 withLlmOptions(program.command('llm').description('the LLM server').command('check'))
   .description('whether the server answers, which models it has, and the time of one small structured request')
-  .action((options) => llmCheckCommand(options));
+  .action(async (options) => (await import('./llm.js')).llmCheckCommand(options));
 
 withLlmOptions(program.command('serve'))
   .description('the HTTP API (documented at /docs) and the web app')
@@ -110,7 +102,7 @@ withLlmOptions(program.command('serve'))
   .option('--threads <n>', 'uploads classified at once; more are queued', '1')
   .option('--max-upload-mb <n>', 'largest upload', '32')
   .option('--rate-limit <n>', 'requests a minute per client on /api (uploads: a tenth)', '600')
-  .action((options) => serveCommand(options));
+  .action(async (options) => (await import('./serve.js')).serveCommand(options));
 
 program
   .command('bench')
@@ -119,12 +111,13 @@ program
   .option('--rows <n>', 'up-sample (or cut) the input to this many rows')
   .addOption(new Option('--modes <modes...>', 'modes to run').choices(MODES).default(['fast', 'balanced']))
   .option('--report <file>', 'markdown report; an existing one is compared with', 'benchmark_report.md')
-  .action((options) => benchCommand(options));
+  .action(async (options) => (await import('./bench.js')).benchCommand(options));
+
+/** Exit code 2 for what the user asked wrong; 1 for what could not be done. By name: the classes live in modules loaded lazily. */
+const USAGE_ERRORS = new Set(['UsageError', 'ConfigError', 'DataDirError', 'UnsupportedModeError', 'ZodError']);
 
 function exitCodeOf(error: unknown): number {
-  if (error instanceof InputError || error instanceof ModelFileError || error instanceof LlmUnavailableError) return 1;
-  if (error instanceof UsageError || error instanceof ConfigError || error instanceof DataDirError || error instanceof UnsupportedModeError || error instanceof ZodError) return 2;
-  return 1;
+  return error instanceof Error && USAGE_ERRORS.has(error.name) ? 2 : 1;
 }
 
 try {

@@ -16,7 +16,9 @@ import { cacheKey, type LabelCache } from '../cache/index.js';
 import { isOperatorAccount, loadClassifier, type ClassifierInput, type TweetClassifier } from '../classify/index.js';
 import type { FieldValue, InputRow } from '../ingest/types.js';
 import { CAUTIOUS_LABELS, type Labels } from '../labels.js';
-import { selectForLlm, type LlmClassifier } from '../llm/index.js';
+// The sampler and the client's type only: the LLM libraries load when a run needs them.
+import { selectForLlm } from '../llm/sample.js';
+import type { LlmClassifier } from '../llm/phase.js';
 import { StatsRecorder, type CachedPhase, type RunStats } from './stats.js';
 
 export * from './stats.js';

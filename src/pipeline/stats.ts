@@ -1,6 +1,6 @@
 /** What a run measured: counts, label distributions and time per phase. */
 import { LABEL_NAMES, LABEL_VALUES, type LabelName, type Labels } from '../labels.js';
-import type { LlmStats } from '../llm/index.js';
+import type { LlmStats } from '../llm/phase.js';
 
 export type Phase = 'read_clean' | 'classify' | 'llm' | 'write';
 export type CachedPhase = 'classify' | 'llm';
