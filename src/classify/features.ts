@@ -12,9 +12,20 @@ export interface FeatureConfig {
   hashBits: number;
   charNgramMin: number;
   charNgramMax: number;
+  /** Value of a character n-gram, against 1 for a word, a bigram or a signal: a tweet has ten times more of them. */
+  charWeight: number;
+  /** Value of a rule's firing: the rules' cues are the hand-made knowledge the data is too small to learn. */
+  ruleWeight: number;
 }
 
-export const DEFAULT_FEATURE_CONFIG: FeatureConfig = { hashBits: 17, charNgramMin: 3, charNgramMax: 5 };
+// Weights chosen by 4-fold cross-validation on the training set (mean macro-F1 0.622 with 1 and 1, 0.668 with these).
+export const DEFAULT_FEATURE_CONFIG: FeatureConfig = { hashBits: 17, charNgramMin: 3, charNgramMax: 5, charWeight: 0.3, ruleWeight: 3 };
+
+/** A tweet's features: hash buckets and their values, scaled to unit length so long and short tweets weigh the same. */
+export interface SparseFeatures {
+  buckets: Uint32Array;
+  values: Float32Array;
+}
 
 const TOKEN = /[a-z0-9€]+(?:'[a-z0-9]+)?/g;
 
@@ -30,13 +41,31 @@ function hash(text: string, seed = 0x811c9dc5): number {
 
 const CHAR_NGRAM_SEED = hash('c:');
 
-/** Bucket indices of a tweet's features (repeats allowed: counts are binary at use). */
-export function extractFeatures(input: ClassifierInput, config: FeatureConfig, fired: readonly string[] = fireCues(input)): Uint32Array {
+/**
+ * Which buckets the current tweet already has: a bucket holds the number of
+ * the last tweet that used it, so nothing is cleared between tweets (a Map
+ * per tweet costs a quarter of the model's speed).
+ */
+let seenIn = new Uint32Array(0);
+let tweetNumber = 0;
+
+export function extractFeatures(input: ClassifierInput, config: FeatureConfig, fired: readonly string[] = fireCues(input)): SparseFeatures {
   const mask = (1 << config.hashBits) - 1;
+  if (seenIn.length !== mask + 1 || tweetNumber === 0xffffffff) {
+    seenIn = new Uint32Array(mask + 1);
+    tweetNumber = 0;
+  }
+  const current = ++tweetNumber;
   const buckets: number[] = [];
-  const push = (feature: string): void => {
-    buckets.push(hash(feature) & mask);
+  const values: number[] = [];
+  // A bucket keeps the value of its first feature: a feature is present or not.
+  const add = (bucket: number, value: number): void => {
+    if (seenIn[bucket] === current) return;
+    seenIn[bucket] = current;
+    buckets.push(bucket);
+    values.push(value);
   };
+  const push = (feature: string, value = 1): void => add(hash(feature) & mask, value);
   push('bias');
   const tokens = input.tweet.folded.match(TOKEN) ?? [];
   for (let i = 0; i < tokens.length; i++) {
@@ -49,13 +78,21 @@ export function extractFeatures(input: ClassifierInput, config: FeatureConfig, f
       let h = CHAR_NGRAM_SEED;
       for (let n = 1; n <= config.charNgramMax && start + n <= padded.length; n++) {
         h = Math.imul(h ^ padded.charCodeAt(start + n - 1), 0x01000193);
-        if (n >= config.charNgramMin) buckets.push((h >>> 0) & mask);
+        if (n >= config.charNgramMin) add((h >>> 0) & mask, config.charWeight);
       }
     }
   }
-  for (const name of fired) push(`r:${name}`);
+  for (const name of fired) push(`r:${name}`, config.ruleWeight);
   push(`len:${Math.min(6, Math.floor(tokens.length / 8))}`);
   if (input.tweet.folded.includes('?')) push('p:?');
   if (input.tweet.folded.includes('!')) push('p:!');
-  return Uint32Array.from(new Set(buckets));
+  let squares = 0;
+  for (const value of values) squares += value * value;
+  const scale = 1 / Math.sqrt(squares);
+  const features: SparseFeatures = { buckets: new Uint32Array(buckets.length), values: new Float32Array(buckets.length) };
+  for (let i = 0; i < buckets.length; i++) {
+    features.buckets[i] = buckets[i] as number;
+    features.values[i] = (values[i] as number) * scale;
+  }
+  return features;
 }

@@ -10,14 +10,14 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { FIRST_SLOT, LABEL_NAMES, LABEL_VALUES, SLOT_COUNT, type Incident, type IsClaim, type LabelName, type Labels, type Urgence } from '../labels.js';
-import { extractFeatures, type FeatureConfig } from './features.js';
+import { extractFeatures, type FeatureConfig, type SparseFeatures } from './features.js';
 import type { ClassifierInput, TweetClassifier } from './types.js';
 
 const MAGIC = 'FMC1';
 
 export interface ModelHeader {
   format: 'fmc-model';
-  version: 2;
+  version: 3;
   name: string;
   features: FeatureConfig;
   labelValues: Record<LabelName, readonly string[]>;
@@ -67,7 +67,7 @@ export function decodeModel(bytes: Buffer, path: string): Model {
   } catch {
     return fail('unreadable header');
   }
-  if (header.format !== 'fmc-model' || header.version !== 2) fail(`unknown format ${header.format} v${header.version}`);
+  if (header.format !== 'fmc-model' || header.version !== 3) fail(`unknown format ${header.format} v${header.version}`);
   if (header.adjustment?.biases?.length !== SLOT_COUNT) fail('logit adjustment missing');
   for (const label of LABEL_NAMES) {
     if (JSON.stringify(header.labelValues?.[label]) !== JSON.stringify(LABEL_VALUES[label])) fail(`label values of ${label} differ`);
@@ -97,12 +97,13 @@ export interface LogitAdjustment {
 }
 
 /** Raw scores of every label value, in slot order. */
-export function computeLogits(model: Model, buckets: Uint32Array): Float64Array {
+export function computeLogits(model: Model, { buckets, values }: SparseFeatures): Float64Array {
   const logits = new Float64Array(SLOT_COUNT);
   const { weights } = model;
-  for (const bucket of buckets) {
-    const row = bucket * SLOT_COUNT;
-    for (let slot = 0; slot < SLOT_COUNT; slot++) logits[slot] = (logits[slot] as number) + (weights[row + slot] as number);
+  for (let i = 0; i < buckets.length; i++) {
+    const row = (buckets[i] as number) * SLOT_COUNT;
+    const value = values[i] as number;
+    for (let slot = 0; slot < SLOT_COUNT; slot++) logits[slot] = (logits[slot] as number) + value * (weights[row + slot] as number);
   }
   return logits;
 }
@@ -124,8 +125,8 @@ export function softmaxPerLabel(logits: Float64Array, adjustment?: LogitAdjustme
   return probabilities;
 }
 
-export function predictProbabilities(model: Model, buckets: Uint32Array, adjustment?: LogitAdjustment): Float64Array {
-  return softmaxPerLabel(computeLogits(model, buckets), adjustment);
+export function predictProbabilities(model: Model, features: SparseFeatures, adjustment?: LogitAdjustment): Float64Array {
+  return softmaxPerLabel(computeLogits(model, features), adjustment);
 }
 
 const URGENCE_INDEX: Record<Urgence, number> = { faible: 0, moyenne: 1, haute: 2, critique: 3 };

@@ -18,11 +18,11 @@ export function modelCard(header: ModelHeader, fileBytes: number, dev: Evaluatio
     '- One softmax regression per label (sentiment, is_claim, urgence, topics, incident) over shared hashed features:',
     `  word unigrams and bigrams, character ${header.features.charNgramMin}–${header.features.charNgramMax}-grams inside words (accent-folded),`,
     '  the firings of the French rules, emoji and operator-account signals, length and punctuation;',
-    `  2^${header.features.hashBits} buckets.`,
+    `  2^${header.features.hashBits} buckets. A character n-gram counts ${header.features.charWeight}, a rule firing ${header.features.ruleWeight}, any other feature 1; each tweet's vector is scaled to unit length.`,
     '- AdaGrad with L2, class weights (share^-power) for the rare values, seeded shuffles: the same data gives the same file.',
     '- Decoding picks the most probable (is_claim, incident, urgence) combination that LABELS.md allows.',
     `- Calibration on 5-fold out-of-fold predictions of the training set: temperatures ${LABEL_NAMES.map((label) => `${label} ${header.adjustment.temperatures[label]}`).join(', ')}; per-value biases tuned for each label's out-of-fold macro-F1; then an isotonic map from the mean probability of the chosen labels to the share of right labels (\`confidence\`).`,
-    `- Hyper-parameters: \`${JSON.stringify(training.options)}\`.`,
+    `- Hyper-parameters (chosen by 4-fold cross-validation on the training set, then checked on dev): \`${JSON.stringify(training.options)}\`.`,
     '',
   ];
   if (dev !== undefined) {

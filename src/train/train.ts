@@ -5,7 +5,7 @@
  * a temperature per label, then an isotonic map to the share of right labels.
  */
 import { cleanTweet } from '../clean/index.js';
-import { DEFAULT_FEATURE_CONFIG, extractFeatures, type FeatureConfig } from '../classify/features.js';
+import { DEFAULT_FEATURE_CONFIG, extractFeatures, type FeatureConfig, type SparseFeatures } from '../classify/features.js';
 import { computeLogits, decode, predictProbabilities, sha256, softmaxPerLabel, type Model, type ModelHeader } from '../classify/model.js';
 import type { ClassifierInput } from '../classify/types.js';
 import { openInput } from '../ingest/index.js';
@@ -32,9 +32,9 @@ export interface TrainOptions {
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
-  epochs: 5,
-  learningRate: 0.2,
-  l2: 1e-4,
+  epochs: 8,
+  learningRate: 0.5,
+  l2: 3e-4,
   classWeightPower: 0.5,
   folds: 5,
   seed: 42,
@@ -76,14 +76,14 @@ function seededRandom(seed: number): () => number {
 }
 
 interface Encoded {
-  buckets: Uint32Array;
+  features: SparseFeatures;
   /** Index of the gold value of each label, in LABEL_NAMES order. */
   gold: number[];
 }
 
 function encode(examples: readonly Example[], features: FeatureConfig): Encoded[] {
   return examples.map(({ input, gold }) => ({
-    buckets: extractFeatures(input, features),
+    features: extractFeatures(input, features),
     gold: LABEL_NAMES.map((label) => (LABEL_VALUES[label] as readonly string[]).indexOf(gold[label])),
   }));
 }
@@ -122,8 +122,8 @@ function fit(data: readonly Encoded[], options: TrainOptions): Float32Array {
       [order[i], order[j]] = [order[j] as number, order[i] as number];
     }
     for (const index of order) {
-      const { buckets, gold } = data[index] as Encoded;
-      const probabilities = predictProbabilities(model, buckets);
+      const { features, gold } = data[index] as Encoded;
+      const probabilities = predictProbabilities(model, features);
       LABEL_NAMES.forEach((label, l) => {
         const first = FIRST_SLOT[label];
         const goldSlot = first + (gold[l] as number);
@@ -132,11 +132,12 @@ function fit(data: readonly Encoded[], options: TrainOptions): Float32Array {
           gradient[first + v] = weight * ((probabilities[first + v] as number) - (first + v === goldSlot ? 1 : 0));
         }
       });
-      for (const bucket of buckets) {
-        const row = bucket * SLOT_COUNT;
+      for (let i = 0; i < features.buckets.length; i++) {
+        const row = (features.buckets[i] as number) * SLOT_COUNT;
+        const value = features.values[i] as number;
         for (let slot = 0; slot < SLOT_COUNT; slot++) {
           const at = row + slot;
-          const g = (gradient[slot] as number) + options.l2 * (weights[at] as number);
+          const g = value * (gradient[slot] as number) + options.l2 * (weights[at] as number);
           squaredGradients[at] = (squaredGradients[at] as number) + g * g;
           weights[at] = (weights[at] as number) - (options.learningRate * g) / Math.sqrt(squaredGradients[at] as number);
         }
@@ -229,7 +230,7 @@ export function train(name: string, examples: readonly Example[], options: Train
   );
   const header: ModelHeader = {
     format: 'fmc-model',
-    version: 2,
+    version: 3,
     name,
     features: options.features,
     labelValues: LABEL_VALUES,
@@ -238,7 +239,7 @@ export function train(name: string, examples: readonly Example[], options: Train
     weightsSha256: '',
     training: { ...extraInfo, examples: data.length, options },
   };
-  const logits = data.map((example, i) => computeLogits({ header, weights: foldWeights[foldOf[i] as number] as Float32Array }, example.buckets));
+  const logits = data.map((example, i) => computeLogits({ header, weights: foldWeights[foldOf[i] as number] as Float32Array }, example.features));
   const temperatures = fitTemperatures(logits, data);
   header.adjustment = { temperatures, biases: fitBiases(logits, data, temperatures) };
   const points = data.map((example, i) => {
