@@ -101,6 +101,15 @@ test('an upload is classified off the event loop; run, tweets, dashboard and exp
   assert.equal((await app.inject(`/api/runs/${run.id}/tweets`)).json().error, `no run ${run.id}`);
 });
 
+test('the worker keeps its cache between runs: a second upload of the same tweets is read from memory', async (t) => {
+  const app = await server();
+  t.after(() => app.close());
+  const first = await finished(app, (await upload(app, 'tweets.csv', FIXTURE)).json().id);
+  const second = await finished(app, (await upload(app, 'again.csv', FIXTURE)).json().id);
+  assert.deepEqual(first.stats.cache.classify, { memory: 0, disk: 0, misses: 4 });
+  assert.deepEqual(second.stats.cache.classify, { memory: 4, disk: 0, misses: 0 });
+});
+
 test('progress streams as Server-Sent Events until the run ends', async (t) => {
   const app = await server();
   t.after(() => app.close());

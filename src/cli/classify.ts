@@ -3,6 +3,7 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { z } from 'zod';
+import { LabelCache, type CacheLimits } from '../cache/index.js';
 import { loadClassifier } from '../classify/index.js';
 import { loadConfig, type ConfigSources } from '../config/index.js';
 import { runJob } from '../jobs/index.js';
@@ -46,6 +47,8 @@ function outputFormat(out: string | undefined): OutputFormat {
   if (format === undefined) throw new UsageError(`--out ${out}: unknown format; use a .csv, .jsonl or .json file name`);
   return format;
 }
+
+const CLI_CACHE_LIMITS: CacheLimits = { maxEntries: 10_000, maxBytes: 4 * 2 ** 20 };
 
 /** Large writes: with the default 16 KiB the run waits on the disk every hundred rows. */
 const OUTPUT_BUFFER_BYTES = 1 << 20;
@@ -101,7 +104,8 @@ export async function classifyCommand(inputPath: string, rawOptions: unknown): P
       classifier,
       llm,
       db,
-      useCache: options.cache,
+      // One run never asks twice for a text (duplicates are found before the cache): a small memory level is enough.
+      cache: options.cache ? new LabelCache(db, CLI_CACHE_LIMITS) : undefined,
       storeRows: options.store,
       onStart: ({ totalBytes }) => progress.start('classify', totalBytes),
       onRow: (row) => writer.write(row),

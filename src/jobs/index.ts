@@ -3,7 +3,7 @@
  * input file through the pipeline, every row handed on in order, the run
  * recorded in the store (and its rows, when asked), progress reported by phase.
  */
-import { LabelCache } from '../cache/index.js';
+import type { LabelCache } from '../cache/index.js';
 import type { TweetClassifier } from '../classify/index.js';
 import { openInput, type InputProblem, type ReadOptions } from '../ingest/index.js';
 import { toOutputRecord, type OutputRecord } from '../output/index.js';
@@ -25,7 +25,8 @@ export interface JobOptions {
   classifier: TweetClassifier;
   llm?: PipelineOptions['llm'];
   db: Db;
-  useCache: boolean;
+  /** Labels of earlier runs; the server's workers keep one per thread, so its memory level serves every run. */
+  cache: LabelCache | undefined;
   storeRows: boolean;
   /** A run recorded beforehand (queued by the server); else the job records a new one. */
   runId?: number;
@@ -61,7 +62,7 @@ export async function runJob(options: JobOptions): Promise<{ runId: number; stat
   const pipeline = createPipeline({
     mode: options.mode,
     classifier: options.classifier,
-    cache: options.useCache ? new LabelCache(db) : undefined,
+    cache: options.cache,
     llm: options.llm,
     onProgress: ({ phase, done, total }) => onProgress?.({ phase, done, total, rows }),
   });

@@ -4,6 +4,7 @@
  * job runner and pipeline as the CLI.
  */
 import type { MessagePort } from 'node:worker_threads';
+import { LabelCache } from '../cache/index.js';
 import { loadClassifier, type TweetClassifier } from '../classify/index.js';
 import type { FmcConfig } from '../config/index.js';
 import type { InputRow } from '../ingest/index.js';
@@ -34,6 +35,7 @@ export interface ClassifyTask {
 
 let classifier: TweetClassifier | undefined;
 let db: Db | undefined;
+let cache: LabelCache | undefined;
 
 /** The model is loaded once per thread (17 ms) and kept. */
 function localClassifier(modelPath: string | undefined): TweetClassifier {
@@ -43,6 +45,7 @@ function localClassifier(modelPath: string | undefined): TweetClassifier {
 
 export async function classifyRun(task: RunTask): Promise<{ rows: number }> {
   db ??= openDatabase(task.dataDir, () => undefined);
+  cache ??= new LabelCache(db);
   const llm = task.mode === 'fast' ? undefined : await connectLlm(task.llm);
   try {
     const { stats } = await runJob({
@@ -52,7 +55,7 @@ export async function classifyRun(task: RunTask): Promise<{ rows: number }> {
       classifier: localClassifier(task.modelPath),
       llm,
       db,
-      useCache: true,
+      cache,
       storeRows: true,
       runId: task.runId,
       inputName: task.inputName,

@@ -80,8 +80,8 @@ function open(path: string): Db {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
+    // 64 MB of page cache: the cache table's index stays in memory up to a few million entries.
     db.pragma('cache_size = -65536');
-    db.pragma('mmap_size = 268435456');
     migrate(db);
     return db;
   } catch (error) {
