@@ -110,6 +110,21 @@ test('the worker keeps its cache between runs: a second upload of the same tweet
   assert.deepEqual(second.stats.cache.classify, { memory: 4, disk: 0, misses: 0 });
 });
 
+test('runs queue behind each other; deleting a running run stops it and the next one runs', async (t) => {
+  const app = await server();
+  t.after(() => app.close());
+  const big = (await upload(app, 'big.csv', manyTweets(80_000))).json().id;
+  const small = (await upload(app, 'small.csv', FIXTURE)).json().id;
+  for (let waited = 0; (await app.inject(`/api/runs/${big}`)).json().status !== 'running' && waited < 10_000; waited += 20) await sleep(20);
+  assert.equal((await app.inject(`/api/runs/${small}`)).json().status, 'queued');
+  assert.deepEqual((await app.inject('/readyz')).json(), { status: 'ready', queued: 1, running: 1 });
+  assert.equal((await app.inject({ method: 'DELETE', url: `/api/runs/${big}` })).statusCode, 204);
+  const next = await finished(app, small);
+  assert.equal(next.status, 'done', next.error);
+  assert.equal(next.rows, 6);
+  assert.equal((await app.inject(`/api/runs/${big}`)).statusCode, 404);
+});
+
 test('progress streams as Server-Sent Events until the run ends', async (t) => {
   const app = await server();
   t.after(() => app.close());

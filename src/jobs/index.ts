@@ -58,6 +58,7 @@ export async function runJob(options: JobOptions): Promise<{ runId: number; stat
   const runId = options.runId ?? runs.start(input.name, options.mode);
   if (options.runId !== undefined) runs.markRunning(runId);
   options.onStart?.({ runId, totalBytes: input.totalBytes });
+  onProgress?.({ phase: 'classify', done: 0, total: input.totalBytes, rows: 0 });
   let rows = 0;
   const pipeline = createPipeline({
     mode: options.mode,

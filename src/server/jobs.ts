@@ -50,7 +50,9 @@ export class JobQueue {
 
   constructor(private readonly options: QueueOptions) {
     this.runs = new RunStore(options.db);
-    this.runPool = new Piscina({ filename: WORKER, name: 'classifyRun', maxThreads: options.threads, minThreads: 0, idleTimeout: 60_000 });
+    // minThreads = maxThreads: when a cancelled run's thread is terminated, piscina respawns it and the queue goes on
+    // (with minThreads 0 the queued runs wait for the next submission).
+    this.runPool = new Piscina({ filename: WORKER, name: 'classifyRun', maxThreads: options.threads, minThreads: options.threads, idleTimeout: 60_000 });
     // Small synchronous requests get a thread of their own, so they never wait behind a big upload.
     this.classifyPool = new Piscina({ filename: WORKER, name: 'classifyTweets', maxThreads: 1, minThreads: 0, idleTimeout: 60_000 });
     this.events.setMaxListeners(0);
