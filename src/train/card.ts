@@ -2,9 +2,10 @@
 import { LABEL_NAMES } from '../labels.js';
 import type { ModelHeader } from '../classify/model.js';
 import type { EvaluationReport } from './metrics.js';
+import type { TrainOptions } from './train.js';
 
 export function modelCard(header: ModelHeader, fileBytes: number, dev: EvaluationReport | undefined, date: string): string {
-  const training = header.training as { examples?: number; trainFile?: string; trainSha256?: string; devFile?: string; options?: unknown };
+  const training = header.training as { examples?: number; trainFile?: string; trainSha256?: string; devFile?: string; options?: TrainOptions };
   const lines = [
     `# Model card: ${header.name}`,
     '',
@@ -19,7 +20,7 @@ export function modelCard(header: ModelHeader, fileBytes: number, dev: Evaluatio
     `  word unigrams and bigrams, character ${header.features.charNgramMin}–${header.features.charNgramMax}-grams inside words (accent-folded),`,
     '  the firings of the French rules, emoji and operator-account signals, length and punctuation;',
     `  2^${header.features.hashBits} buckets. A character n-gram counts ${header.features.charWeight}, a rule firing ${header.features.ruleWeight}, any other feature 1; each tweet's vector is scaled to unit length.`,
-    '- AdaGrad with L2, class weights (share^-power) for the rare values, seeded shuffles: the same data gives the same file.',
+    `- AdaGrad with L2, class weights (share^-power) for the rare values; the weights are the mean of ${training.options?.averagedFits ?? 1} fits with different seeded shuffles: the same data gives the same file.`,
     '- Decoding picks the most probable (is_claim, incident, urgence) combination that LABELS.md allows.',
     `- Calibration on 5-fold out-of-fold predictions of the training set: temperatures ${LABEL_NAMES.map((label) => `${label} ${header.adjustment.temperatures[label]}`).join(', ')}; per-value biases tuned for each label's out-of-fold macro-F1; then an isotonic map from the mean probability of the chosen labels to the share of right labels (\`confidence\`).`,
     `- Hyper-parameters (chosen by 4-fold cross-validation on the training set, then checked on dev): \`${JSON.stringify(training.options)}\`.`,

@@ -26,6 +26,8 @@ export interface TrainOptions {
   l2: number;
   /** Class weight = (share of the class)^-power: 0 is unweighted, 1 fully balanced. */
   classWeightPower: number;
+  /** Fits with different shuffles whose weights are averaged: less variance, same size (CV on train: 0.668 → 0.674 with 3). */
+  averagedFits: number;
   folds: number;
   seed: number;
   features: FeatureConfig;
@@ -36,6 +38,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   learningRate: 0.5,
   l2: 3e-4,
   classWeightPower: 0.5,
+  averagedFits: 3,
   folds: 5,
   seed: 42,
   features: DEFAULT_FEATURE_CONFIG,
@@ -105,6 +108,17 @@ function classWeights(data: readonly Encoded[], power: number): Float64Array {
     }
   }
   return weights;
+}
+
+/** The mean of `averagedFits` fits, each with its own seed for the shuffles. */
+function fitAveraged(data: readonly Encoded[], options: TrainOptions): Float32Array {
+  const sum = fit(data, options);
+  for (let run = 1; run < options.averagedFits; run++) {
+    const weights = fit(data, { ...options, seed: options.seed + 1000 * run });
+    for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (weights[i] as number);
+  }
+  for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) / options.averagedFits;
+  return sum;
 }
 
 function fit(data: readonly Encoded[], options: TrainOptions): Float32Array {
@@ -226,7 +240,7 @@ export function train(name: string, examples: readonly Example[], options: Train
   const random = seededRandom(options.seed + 1);
   const foldOf = data.map(() => Math.floor(random() * options.folds));
   const foldWeights = Array.from({ length: options.folds }, (_, fold) =>
-    fit(data.filter((_, i) => foldOf[i] !== fold), options),
+    fitAveraged(data.filter((_, i) => foldOf[i] !== fold), options),
   );
   const header: ModelHeader = {
     format: 'fmc-model',
@@ -248,7 +262,7 @@ export function train(name: string, examples: readonly Example[], options: Train
     return { x: rawConfidence, y: right / LABEL_NAMES.length };
   });
   header.calibration = isotonic(points);
-  const weights = fit(data, options);
+  const weights = fitAveraged(data, options);
   header.weightsSha256 = sha256(new Uint8Array(weights.buffer));
   return { header, weights };
 }
