@@ -34,7 +34,7 @@ export interface BenchOptions {
   onProgress: (message: string) => void;
 }
 
-export function describeMachine(): Machine {
+function describeMachine(): Machine {
   return {
     cpu: cpus()[0]?.model.trim() ?? 'unknown',
     cores: cpus().length,

@@ -8,7 +8,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 export const LLM_PROVIDERS = ['ollama', 'openai'] as const;
-export type LlmProvider = (typeof LLM_PROVIDERS)[number];
 
 export const DEFAULT_CONFIG_FILE = 'fmc.config.json';
 

@@ -18,7 +18,7 @@ export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
 };
 
 /** `=`, `+`, `-`, `@`, tab or CR first make Excel evaluate a cell: a leading `'` keeps it text (OWASP's advice). */
-export function neutraliseCell(value: string): string {
+function neutraliseCell(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
