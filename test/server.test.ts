@@ -197,6 +197,20 @@ test('bad queries and routes: 400 with the field named, 404 for unknown runs and
   assert.deepEqual([unknown.statusCode, unknown.json().error], [404, 'no route GET /api/nothing']);
 });
 
+test('a run can start from a JSON body of tweets or a .json array upload', async (t) => {
+  const app = await server();
+  t.after(() => app.close());
+  const fromBody = await app.inject({ method: 'POST', url: '/api/runs', payload: { tweets: [{ id: 't1', contenu: 'plus de réseau mobile depuis ce matin' }, { id: 't2', contenu: 'merci free' }], textColumn: 'contenu' } });
+  assert.equal(fromBody.statusCode, 202, fromBody.body);
+  const bodyRun = await finished(app, fromBody.json().id);
+  assert.deepEqual([bodyRun.status, bodyRun.rows, bodyRun.inputName], ['done', 2, 'tweets.jsonl']);
+  const rows = (await app.inject(`/api/runs/${bodyRun.id}/tweets`)).json().items;
+  assert.deepEqual(rows.map((row: { id: string }) => row.id), ['t1', 't2']);
+  const array = await upload(app, 'export.json', JSON.stringify([{ id: 1850000212557272634n.toString(), text: 'box en panne' }, { id: '2', text: 'facture trop chère' }]));
+  const arrayRun = await finished(app, array.json().id);
+  assert.deepEqual([arrayRun.status, arrayRun.rows], ['done', 2]);
+});
+
 test('POST /api/classify labels up to 1,000 tweets synchronously', async (t) => {
   const app = await server();
   t.after(() => app.close());
