@@ -6,6 +6,7 @@
  * a process killed mid-run loses at most one batch.
  */
 import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import { LRUCache } from 'lru-cache';
 import type { Labels } from '../labels.js';
 import type { Db } from '../store/database.js';
@@ -131,11 +132,11 @@ export class LabelCache {
 
 export function cacheStats(db: Db): CacheStats {
   const rows = db.prepare<[], { classifier: string; entries: number }>('SELECT classifier, COUNT(*) AS entries FROM cache GROUP BY classifier ORDER BY entries DESC').all();
-  const pages = db.pragma('page_count', { simple: true }) as number;
-  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  // The file and its write-ahead log: recent writes live in the log until a checkpoint.
+  const bytes = [db.name, `${db.name}-wal`].reduce((sum, path) => sum + (existsSync(path) ? statSync(path).size : 0), 0);
   return {
     entries: rows.reduce((sum, row) => sum + row.entries, 0),
-    bytes: pages * pageSize,
+    bytes,
     byClassifier: Object.fromEntries(rows.map((row) => [row.classifier, row.entries])),
   };
 }

@@ -24,14 +24,14 @@ function withDatabase<T>(dataDir: string | undefined, use: (db: Db, directory: s
   }
 }
 
-const megabytes = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+const fileSize = (bytes: number): string => (bytes < 2 ** 20 ? `${Math.ceil(bytes / 1024)} KB` : `${(bytes / 2 ** 20).toFixed(1)} MB`);
 
 export function cacheStatsCommand(rawOptions: unknown): void {
   const options = DataDirOptions.parse(rawOptions);
   withDatabase(options.dataDir, (db, directory) => {
     const stats = cacheStats(db);
     if (options.json) return void process.stdout.write(`${JSON.stringify({ dataDir: directory, ...stats })}\n`);
-    const lines = [`${directory}: ${stats.entries.toLocaleString('en-US')} cached classifications, database ${megabytes(stats.bytes)}`];
+    const lines = [`${directory}: ${stats.entries.toLocaleString('en-US')} cached classifications, database ${fileSize(stats.bytes)}`];
     for (const [classifier, entries] of Object.entries(stats.byClassifier)) lines.push(`  ${classifier}  ${entries.toLocaleString('en-US')}`);
     process.stdout.write(`${lines.join('\n')}\n`);
   });
@@ -76,7 +76,7 @@ export function runsShowCommand(rawId: string, rawOptions: unknown): void {
     if (options.json) return void process.stdout.write(`${JSON.stringify({ ...run, rowsShown: rows })}\n`);
     const lines = [
       `run ${run.id} · ${run.status} · mode ${run.mode}`,
-      `  input ${run.inputName}${run.inputBytes === undefined ? '' : ` (${megabytes(run.inputBytes)}, sha256 ${run.inputSha256})`}`,
+      `  input ${run.inputName}${run.inputBytes === undefined ? '' : ` (${fileSize(run.inputBytes)}, sha256 ${run.inputSha256})`}`,
       `  started ${run.startedAt}${run.finishedAt === undefined ? '' : ` · finished ${run.finishedAt}`}`,
     ];
     if (run.error !== undefined) lines.push(`  error: ${run.error}`);

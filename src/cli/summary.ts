@@ -30,7 +30,10 @@ export function formatSummary(stats: RunStats, unprintedProblems: number, record
   const lines = [
     `${integer.format(stats.rows)} rows in ${seconds.toFixed(2)} s (${integer.format(rate)} rows/s), peak memory ${Math.round(stats.peakRssBytes / 2 ** 20)} MB`,
     `  unique ${integer.format(stats.unique)} · duplicates ${integer.format(stats.duplicates)} · errors ${integer.format(stats.errors)} · mean confidence ${stats.meanConfidence.toFixed(2)}`,
-    `  phases: ${Object.entries(stats.phaseMs).map(([phase, ms]) => `${phase} ${Math.round(ms)} ms`).join(' · ')}`,
+    `  phases: ${Object.entries(stats.phaseMs)
+      .filter(([phase]) => phase !== 'llm' || stats.llm !== undefined)
+      .map(([phase, ms]) => `${phase} ${Math.round(ms)} ms`)
+      .join(' · ')}`,
   ];
   if (stats.cache === undefined) lines.push('  cache: not used (--no-cache)');
   for (const [phase, counts] of Object.entries(stats.cache ?? {})) {
