@@ -109,7 +109,10 @@ export async function classifyCommand(inputPath: string, rawOptions: unknown): P
       storeRows: options.store,
       onStart: ({ totalBytes }) => progress.start('classify', totalBytes),
       onRow: (row) => writer.write(row),
-      onProgress: ({ phase, done, total, rows }) => (phase === 'classify' ? progress.update(rows, done) : phase === 'llm' ? progress.phase('llm', done, total ?? done) : undefined),
+      onProgress: ({ phase, done, total, rows }) => {
+        if (phase === 'classify') progress.update(rows, done);
+        else if (total !== undefined && (phase === 'llm' || options.mode !== 'fast')) progress.phase(phase, done, total);
+      },
       onProblem: (problem) => progress.problem(problem),
       beforeFinish: async () => {
         await writer.end();

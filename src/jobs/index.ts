@@ -60,12 +60,17 @@ export async function runJob(options: JobOptions): Promise<{ runId: number; stat
   options.onStart?.({ runId, totalBytes: input.totalBytes });
   onProgress?.({ phase: 'classify', done: 0, total: input.totalBytes, rows: 0 });
   let rows = 0;
+  // LLM modes announce how many rows they hold before writing them.
+  let rowsToWrite: number | undefined;
   const pipeline = createPipeline({
     mode: options.mode,
     classifier: options.classifier,
     cache: options.cache,
     llm: options.llm,
-    onProgress: ({ phase, done, total }) => onProgress?.({ phase, done, total, rows }),
+    onProgress: ({ phase, done, total }) => {
+      if (phase === 'write') rowsToWrite = total;
+      onProgress?.({ phase, done, total, rows });
+    },
   });
   const toStore: OutputRecord[] = [];
   let written = 0;
@@ -81,7 +86,7 @@ export async function runJob(options: JobOptions): Promise<{ runId: number; stat
       pipeline.timeWrite(performance.now() - started);
       if ((++rows & 0xff) === 0) {
         // LLM modes emit rows only once every tweet is classified: from then on, progress is the writing.
-        onProgress?.(options.llm === undefined ? { phase: 'classify', done: input.bytesRead(), total: input.totalBytes, rows } : { phase: 'write', done: rows, total: undefined, rows });
+        onProgress?.(options.llm === undefined ? { phase: 'classify', done: input.bytesRead(), total: input.totalBytes, rows } : { phase: 'write', done: rows, total: rowsToWrite, rows });
       }
     }
     const started = performance.now();

@@ -41,7 +41,8 @@ export type LabelSource = 'rules+model' | 'llm' | 'none';
 
 /** Progress of the phases that do not follow the input's bytes. */
 export interface PhaseProgress {
-  phase: 'llm';
+  /** `llm`: tweets answered; `write`: announced once, with the number of rows about to come out. */
+  phase: 'llm' | 'write';
   done: number;
   total: number;
 }
@@ -198,6 +199,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       for await (const chunk of chunksOf(rows)) all.push(...chunk);
       const unique = all.filter(({ out }) => out.error === undefined && out.duplicateOf === '');
       const fromLlm = await askLlm(llm, unique.map(({ out }) => out), unique.map(({ key }) => key as string));
+      options.onProgress?.({ phase: 'write', done: 0, total: all.length });
       for (const { out, key } of all) {
         const labels = key === undefined ? undefined : fromLlm.get(key);
         yield counted(labels === undefined ? out : { ...out, labels, labelSource: 'llm' });
