@@ -65,13 +65,15 @@ const MIGRATIONS: readonly string[] = [
 ];
 
 function migrate(db: Db): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  for (let next = version; next < MIGRATIONS.length; next++) {
-    db.transaction(() => {
+  const version = (): number => db.pragma('user_version', { simple: true }) as number;
+  if (version() >= MIGRATIONS.length) return;
+  // Read again under the write lock: another process may have migrated in between.
+  db.transaction(() => {
+    for (let next = version(); next < MIGRATIONS.length; next++) {
       db.exec(MIGRATIONS[next] as string);
       db.pragma(`user_version = ${next + 1}`);
-    }).immediate();
-  }
+    }
+  }).immediate();
 }
 
 function open(path: string): Db {
