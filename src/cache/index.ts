@@ -5,7 +5,7 @@
  * model or prompt never reads old entries. Writes are batched in transactions;
  * a process killed mid-run loses at most one batch.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { LRUCache } from 'lru-cache';
 import type { Labels } from '../labels.js';
@@ -42,7 +42,7 @@ const MAX_WRITE_BATCH = 16_000;
 
 /** The key of a classification: what classified it and the text (and context) it read; 128 bits, base64url. */
 export function cacheKey(classifierId: string, text: string): string {
-  return createHash('sha256').update(classifierId).update('\0').update(text).digest().toString('base64url', 0, 16);
+  return hash('sha256', `${classifierId}\0${text}`, 'buffer').toString('base64url', 0, 16);
 }
 
 /** Stored as `negatif|oui|haute|fibre|panne_technique|0.734`: half the bytes of JSON, and faster both ways. */
