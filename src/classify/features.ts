@@ -39,7 +39,11 @@ function hash(text: string, seed = 0x811c9dc5): number {
   return h >>> 0;
 }
 
+// FNV-1a is sequential, so hash(prefix + text) = hash(text, hash(prefix)): the prefixes are hashed once, and no feature string is built.
 const CHAR_NGRAM_SEED = hash('c:');
+const WORD_SEED = hash('w:');
+const BIGRAM_SEED = hash('b:');
+const SPACE = ' '.charCodeAt(0);
 
 /**
  * Which buckets the current tweet already has: a bucket holds the number of
@@ -70,8 +74,8 @@ export function extractFeatures(input: ClassifierInput, config: FeatureConfig, f
   const tokens = input.tweet.folded.match(TOKEN) ?? [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as string;
-    push(`w:${token}`);
-    if (i > 0) push(`b:${tokens[i - 1]} ${token}`);
+    add(hash(token, WORD_SEED) & mask, 1);
+    if (i > 0) add(hash(token, Math.imul(hash(tokens[i - 1] as string, BIGRAM_SEED) ^ SPACE, 0x01000193) >>> 0) & mask, 1);
     // Character n-grams hashed as they are read: hash(`c:${gram}`) without building the strings.
     const padded = ` ${token} `;
     for (let start = 0; start + config.charNgramMin <= padded.length; start++) {
