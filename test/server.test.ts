@@ -9,7 +9,7 @@ import { loadConfig } from '../src/config/index.js';
 import { buildServer, type ServerOptions } from '../src/server/index.js';
 import { openDatabase } from '../src/store/index.js';
 import { startFakeLlm } from './fake-llm.js';
-import { manyTweets, tempDir } from './helpers.js';
+import { fmcProcess, manyTweets, tempDir } from './helpers.js';
 
 const FIXTURE = readFileSync('test/fixtures/tweets.csv');
 
@@ -294,4 +294,22 @@ test('health, readiness, metrics and the OpenAPI document', async (t) => {
   }
   assert.deepEqual(openapi.paths['/api/runs/{id}/tweets'].get.parameters.find((parameter: { name: string }) => parameter.name === 'urgence').schema.enum, ['faible', 'moyenne', 'haute', 'critique']);
   assert.match((await app.inject('/docs')).headers.location ?? (await app.inject('/docs/')).body, /docs|swagger/i);
+});
+
+test('fmc serve listens, answers, and stops on SIGTERM', async () => {
+  const { child, done } = fmcProcess(['serve', '--port', '0']);
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /FreeMobilaChat on (http:\/\/127\.0\.0\.1:\d+) \(API documentation: .*\/docs; data in /.exec(stderr);
+      if (match) resolve(match[1] as string);
+    });
+    child.on('exit', () => reject(new Error(`serve stopped: ${stderr}`)));
+  });
+  assert.deepEqual(await (await fetch(`${url}/healthz`)).json(), { status: 'ok' });
+  assert.match(await (await fetch(url)).text(), /<title>FreeMobilaChat/);
+  child.kill('SIGTERM');
+  const result = await done;
+  assert.equal(result.code, 0, result.stderr);
 });
