@@ -90,7 +90,10 @@ function tweetsPerSecond(classifier: TweetClassifier, texts: readonly string[], 
 /** Clean + rules and clean + rules + model on one core, on the input's texts made distinct. */
 async function measureThroughput(input: string, tweets: number): Promise<Throughput> {
   const texts: string[] = [];
-  for await (const row of (await openInput(input)).rows) if (row.error === undefined) texts.push(row.text);
+  for await (const row of (await openInput(input)).rows) {
+    if (row.error === undefined) texts.push(row.text);
+    if (texts.length === tweets) break;
+  }
   const started = performance.now();
   const model = createModelClassifier(loadModel(DEFAULT_MODEL_PATH));
   const modelLoadMs = Math.round(performance.now() - started);

@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { LabelCache, type CacheLimits } from '../cache/index.js';
 import { loadClassifier } from '../classify/index.js';
-import { loadConfig, type ConfigSources } from '../config/index.js';
+import { loadConfig } from '../config/index.js';
 import { runJob } from '../jobs/index.js';
 import { createRowWriter, formatFromPath, type OutputFormat } from '../output/index.js';
 import { MODES } from '../pipeline/index.js';
@@ -13,21 +13,9 @@ import { openDatabase, resolveDataDir } from '../store/index.js';
 import { createProgress } from './progress.js';
 import { formatSummary } from './summary.js';
 import { UsageError } from './errors.js';
+import { configFlags, SettingsFlags } from './settings.js';
 
-/** The flags `withLlmOptions` adds (see main.ts). */
-export const LlmFlags = z.object({
-  dataDir: z.string().min(1).optional(),
-  config: z.string().min(1).optional(),
-  llmProvider: z.string().optional(),
-  llmModel: z.string().optional(),
-  llmUrl: z.string().optional(),
-  llmBudget: z.string().optional(),
-  llmBatchSize: z.string().optional(),
-  llmConcurrency: z.string().optional(),
-  llmTimeout: z.string().optional(),
-});
-
-export const ClassifyOptions = LlmFlags.extend({
+export const ClassifyOptions = SettingsFlags.extend({
   out: z.string().min(1).optional(),
   textColumn: z.string().min(1).optional(),
   idColumn: z.string().min(1).optional(),
@@ -62,25 +50,6 @@ async function openOutput(path: string): Promise<Writable> {
     throw new UsageError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
 }
-
-
-/** The flags that are settings too (see `loadConfig`): they win over the environment and the config file. */
-export function configFlags(options: z.infer<typeof LlmFlags>): ConfigSources['flags'] {
-  return {
-    dataDir: options.dataDir,
-    configFile: options.config,
-    llm: {
-      provider: options.llmProvider,
-      model: options.llmModel,
-      url: options.llmUrl,
-      budget: options.llmBudget,
-      batchSize: options.llmBatchSize,
-      concurrency: options.llmConcurrency,
-      timeoutSeconds: options.llmTimeout,
-    },
-  };
-}
-
 
 export async function classifyCommand(inputPath: string, rawOptions: unknown): Promise<void> {
   const options = ClassifyOptions.parse(rawOptions);

@@ -1,9 +1,9 @@
 /** `fmc llm check`: is the LLM there, what does it have, how long does one structured request take. */
 import { loadConfig } from '../config/index.js';
-import { configFlags, LlmFlags } from './classify.js';
+import { configFlags, SettingsFlags } from './settings.js';
 import { createBackend, createLlmClassifier } from '../llm/index.js';
 
-const LlmCheckOptions = LlmFlags;
+const LlmCheckOptions = SettingsFlags;
 
 const PROBE_TWEET = "plus d'internet depuis ce matin, la box clignote en rouge";
 

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { loadConfig } from '../config/index.js';
 import { startServer } from '../server/index.js';
 import { resolveDataDir } from '../store/index.js';
-import { configFlags, LlmFlags } from './classify.js';
+import { configFlags, SettingsFlags } from './settings.js';
 
-const ServeOptions = LlmFlags.extend({
+const ServeOptions = SettingsFlags.extend({
   port: z.coerce.number().int().min(0).max(65535),
   host: z.string().min(1),
   model: z.string().min(1).optional(),

@@ -89,24 +89,26 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   const recorder = new StatsRecorder();
   const seen = new DedupIndex();
 
-  /** Cached labels of `texts` for `classifierId`, and their keys. */
+  /** Cached labels of `texts` for `classifierId`, and their keys (none without a cache). */
   function lookUp(phase: CachedPhase, classifierId: string, texts: readonly string[]) {
+    if (cache === undefined) return { keys: [], labels: [] };
     const keys = texts.map((text) => cacheKey(classifierId, text));
-    const hits = cache?.getMany(keys) ?? [];
-    if (cache !== undefined) for (const hit of hits) recorder.cacheLookup(phase, hit?.level ?? 'misses');
-    return { keys, labels: keys.map((_, i) => hits[i]?.labels) };
+    const hits = cache.getMany(keys);
+    for (const hit of hits) recorder.cacheLookup(phase, hit?.level ?? 'misses');
+    return { keys, labels: hits.map((hit) => hit?.labels) };
   }
 
   /** Labels of distinct tweets: from the cache where it has them, else from the classifier (and then cached). */
   function classifyUnique(inputs: readonly ClassifierInput[]): Labels[] {
+    if (cache === undefined) return inputs.map((input) => classifier.classify(input));
     // What the classifier reads: the cleaned text, its emojis and whether the author is the operator.
     const texts = inputs.map(({ tweet, author }) => `${isOperatorAccount(author) ? 'operator' : ''}\n${tweet.text}\n${tweet.emojis.join('')}`);
-    const cached = lookUp('classify', classifier.id, cache === undefined ? [] : texts);
+    const cached = lookUp('classify', classifier.id, texts);
     return inputs.map((input, i) => {
       const hit = cached.labels[i];
       if (hit !== undefined) return hit;
       const labels = classifier.classify(input);
-      cache?.set(cached.keys[i] as string, classifier.id, labels);
+      cache.set(cached.keys[i] as string, classifier.id, labels);
       return labels;
     });
   }
@@ -168,7 +170,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     const chosen = selectForLlm(mode === 'precise' ? 'precise' : 'balanced', unique, llmPhase.budget, llmPhase.minSample);
     const llmClassifier = llmPhase.classifier;
     const texts = chosen.map((position) => (unique[position] as ClassifiedRow).textCleaned);
-    const cached = lookUp('llm', llmClassifier.id, cache === undefined ? [] : texts);
+    const cached = lookUp('llm', llmClassifier.id, texts);
     const toAsk = chosen.map((_, i) => i).filter((i) => cached.labels[i] === undefined);
     const report = (done: number) => options.onProgress?.({ phase: 'llm', done: chosen.length - toAsk.length + done, total: chosen.length });
     report(0);

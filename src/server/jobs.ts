@@ -43,7 +43,7 @@ const WORKER = fileURLToPath(new URL(`./worker${extname(fileURLToPath(import.met
 
 export class JobQueue {
   readonly events = new EventEmitter();
-  private readonly live = new Map<number, LiveProgress & { started: number; controller: AbortController; inputPath: string }>();
+  private readonly live = new Map<number, LiveProgress & { started: number; controller: AbortController }>();
   private readonly runPool: Piscina;
   private readonly classifyPool: Piscina;
   private readonly runs: RunStore;
@@ -70,7 +70,7 @@ export class JobQueue {
   progress(runId: number): LiveProgress | undefined {
     const run = this.live.get(runId);
     if (run === undefined) return undefined;
-    const { started: _started, controller: _controller, inputPath: _inputPath, ...progress } = run;
+    const { started: _started, controller: _controller, ...progress } = run;
     return progress;
   }
 
@@ -78,7 +78,7 @@ export class JobQueue {
   submit(runId: number, input: { path: string; name: string }, mode: Mode, textColumn: string | undefined): void {
     const inputPath = input.path;
     const controller = new AbortController();
-    const run = { status: 'queued' as const, phase: undefined, rows: 0, phases: {}, rowsPerSecond: 0, etaSeconds: undefined, error: undefined, started: 0, controller, inputPath };
+    const run = { status: 'queued' as const, phase: undefined, rows: 0, phases: {}, rowsPerSecond: 0, etaSeconds: undefined, error: undefined, started: 0, controller };
     this.live.set(runId, run);
     const { port1, port2 } = new MessageChannel();
     port1.on('message', (progress: JobProgress) => this.update(runId, progress));

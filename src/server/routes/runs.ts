@@ -25,6 +25,11 @@ class HttpError extends Error {
   }
 }
 
+/** An input the API cannot read is the client's error; its message names the API's field, not the CLI's flag. */
+function badInput(error: InputError): HttpError {
+  return new HttpError(400, error.message.replace('--text-column NAME', 'the textColumn field'));
+}
+
 const ErrorBody = z.object({ statusCode: z.number(), error: z.string() });
 const Record = z.record(z.string(), z.unknown());
 const Progress = z.object({
@@ -149,7 +154,7 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
       for await (const _row of input.rows) break;
     } catch (error) {
       await rm(path, { force: true });
-      if (error instanceof InputError) throw new HttpError(400, error.message.replace('--text-column NAME', 'the textColumn field'));
+      if (error instanceof InputError) throw badInput(error);
       throw error;
     }
   }
@@ -264,7 +269,7 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
       try {
         rows = rowsFromRecords('request', request.body.tweets, { textColumn: request.body.textColumn });
       } catch (error) {
-        if (error instanceof InputError) throw new HttpError(400, error.message.replace('--text-column NAME', 'the textColumn field'));
+        if (error instanceof InputError) throw badInput(error);
         throw error;
       }
       return { tweets: await queue.classify(rows) };
