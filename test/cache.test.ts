@@ -66,7 +66,7 @@ test('a new model never reads the entries of another model', async () => {
   const again = await runPipeline(rules, new LabelCache(db), TEXTS);
   assert.deepEqual(again.stats.cache?.classify, { memory: 0, disk: TEXTS.length, misses: 0 });
   assert.deepEqual(again.labels, first.labels);
-  const retrained: TweetClassifier = { id: 'rules-2', classify: () => LABELS };
+  const retrained: TweetClassifier = { id: `${rules.id}-retrained`, classify: () => LABELS };
   const other = await runPipeline(retrained, new LabelCache(db), TEXTS);
   assert.deepEqual(other.stats.cache?.classify, { memory: 0, disk: 0, misses: TEXTS.length });
   assert.ok(other.labels.every((labels) => labels.incident === 'panne_technique'));

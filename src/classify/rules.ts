@@ -5,9 +5,10 @@
  */
 import { enforceConsistency, FIRST_SLOT, LABEL_NAMES, LABEL_VALUES, SLOT_COUNT, slotOf, type Incident, type LabelName, type LabelValue, type Labels } from '../labels.js';
 import { CUES, NEGATIVE_EMOJIS, OPERATOR_ACCOUNTS, POSITIVE_EMOJIS, type CueEffects } from './lexicons.js';
+import { mentionsPlace } from './places.js';
 import type { ClassifierInput, TweetClassifier } from './types.js';
 
-const RULES_VERSION = 'rules-1';
+const RULES_VERSION = 'rules-2';
 
 // Scores live in one flat array, a slot per label value, so scoring a tweet allocates nothing but that array.
 /** A cue's effects as (slot, weight) pairs. */
@@ -35,6 +36,7 @@ const SIGNAL_EFFECTS: Record<string, CueEffects> = {
   negative_emoji: { sentiment: { negatif: 1.2 } },
   positive_emoji: { sentiment: { positif: 1 } },
   operator_account: { is_claim: { non: 4 }, sentiment: { neutre: 1 }, topics: { sav: 0.8 } },
+  place: { topics: { reseau: 0.8 }, incident: { infrastructure_reseau: 0.8 } },
 };
 
 const EFFECTS_BY_NAME = new Map<string, Array<[number, number]>>([
@@ -64,6 +66,7 @@ export function fireCues(input: ClassifierInput): string[] {
   if (input.tweet.emojis.some((emoji) => NEGATIVE_EMOJIS.has(emoji))) fired.push('negative_emoji');
   if (input.tweet.emojis.some((emoji) => POSITIVE_EMOJIS.has(emoji))) fired.push('positive_emoji');
   if (isOperatorAccount(input.author)) fired.push('operator_account');
+  if (mentionsPlace(input.tweet.folded)) fired.push('place');
   return fired;
 }
 
@@ -96,7 +99,7 @@ export function applyRules(input: ClassifierInput, fired: readonly string[] = fi
   if (claim) {
     const problem = best(scores, 'incident', 1);
     incident = problem.score > 0 ? problem.value : 'autre_reclamation';
-  } else if (!operator && has('network') && has('outage')) incident = 'infrastructure_reseau';
+  } else if (!operator && (has('network') || has('place')) && has('outage')) incident = 'infrastructure_reseau';
   add(scores, TOPIC_OF_INCIDENT[incident] ?? []);
 
   let urgence: Labels['urgence'] = 'faible';
