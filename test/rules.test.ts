@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanTweet } from '../src/clean/index.js';
+import { mentionsPlace } from '../src/classify/places.js';
 import { applyRules, fireCues } from '../src/classify/rules.js';
 import { isConsistent, type Labels } from '../src/labels.js';
 
@@ -55,4 +56,27 @@ test('labels always obey LABELS.md and confidence grows with evidence', () => {
   const texts = ['', 'bonjour', 'panne', 'encore une panne depuis 2 semaines, inadmissible, je vais résilier 😡', 'quel est le prix ?'];
   for (const text of texts) assert.ok(isConsistent(label(text)), text);
   assert.ok(label('bonjour').confidence < label('encore une panne depuis 2 semaines, inadmissible 😡').confidence);
+});
+
+test('a named town, department or region is a place; words that are also town names are not', () => {
+  const fires = (text: string): boolean => fireCues({ tweet: cleanTweet(text) }).includes('place');
+  for (const text of ['Plus de fibre à Bourg-en-Bresse depuis hier', 'panne sur Besançon ?', 'coupure générale en Seine-et-Marne', 'toujours rien à Lyon']) {
+    assert.ok(fires(text), text);
+  }
+  for (const text of ['je passe chez Orange', 'la réunion de demain', 'le passage du technicien', 'trois tours de manège', '']) {
+    assert.ok(!fires(text), text);
+  }
+  assert.ok(mentionsPlace('panne a saint denis'));
+  assert.ok(!mentionsPlace('panne a saint'));
+});
+
+test('a neighbourhood-wide outage that is not the author’s own is a network incident', () => {
+  const labels = label('panne générale à Strasbourg, tout le quartier est touché selon downdetector');
+  assert.equal(labels.topics, 'reseau');
+  assert.equal(labels.incident, 'infrastructure_reseau');
+});
+
+test('enthusiasm is positive', () => {
+  assert.ok(fireCues({ tweet: cleanTweet('Ravi de la nouvelle box, génial !') }).includes('enthusiasm'));
+  assert.equal(label('heureux de vous annoncer une bonne nouvelle : la 5G arrive').sentiment, 'positif');
 });

@@ -50,6 +50,11 @@ export const CUES: readonly Cue[] = [
     terms: "antennes?|couverture|zone blanche|pylone|relais|deploi\\w*|deploy\\w*|raccord\\w*|eligib\\w*|panne (?:generale|geante|nationale|massive)|toute la ville|tout le quartier|quartier|region|departement|dans (?:le |l')?\\d{2}\\b|reseau|reseaux|nro|pm\\b|armoire",
     effects: { topics: { reseau: 1.1 }, incident: { infrastructure_reseau: 1.1 } },
   },
+  {
+    name: 'widespread',
+    terms: "secteur|zone|ville|commune|village|national\\w*|signalements?|alentours|rue|\\(\\d{2,3}\\)|\\d{5}|qui d'autre|moi aussi|pareil|la meme (?:chose )?pour moi|chez moi aussi|tout le monde|d'autres (?:abonnes|clients|personnes|utilisateurs)|voisins?|downdetector|totalbug",
+    effects: { topics: { reseau: 0.6 }, incident: { infrastructure_reseau: 0.6 } },
+  },
   // What it is about.
   {
     name: 'tv_topic',
@@ -97,6 +102,12 @@ export const CUES: readonly Cue[] = [
     name: 'praise',
     terms: "merci (?:beaucoup|bcp|pour|a vous|a toi|infiniment|free)|bravo|super|genial\\w*|top|excellent\\w*|parfait\\w*|content\\w*|satisfait\\w*|ravie?s?|heureux|heureuse|j'adore|adore|efficace|nickel|felicitations|chapeau|impeccable|recommande|au top|magnifique|enfin|rapide|merci",
     effects: { sentiment: { positif: 1.2 } },
+  },
+  {
+    // Rarer and stronger than `praise`: joy and enthusiasm, which mark most positive tweets (partners' and the operator's too).
+    name: 'enthusiasm',
+    terms: "fiere?s?|heureux|heureuse|ravie?s?|joie|bonheur|plaisir|genial\\w*|incroyable|magnifique|merveill\\w*|formidable|sympa|cool|j'adore|on adore|j'aime|amoureux|felicit\\w*|waouh|wow|youpi\\w*|bonne nouvelle|cadeau|partenaire officiel|(?:fonctionne|marche) (?:tres bien|parfaitement|nickel)|merci (?:beaucoup|infiniment|bcp)|smile|profitez",
+    effects: { sentiment: { positif: 0.8 } },
   },
   {
     name: 'negated_praise',
