@@ -1,6 +1,7 @@
 /** The model card written beside a trained model: what it learned from, how, and how well. */
 import { LABEL_NAMES } from '../labels.js';
 import type { ModelHeader } from '../classify/model.js';
+import { PLACE_NAMES } from '../classify/place-names.js';
 import type { EvaluationReport } from './metrics.js';
 import type { TrainOptions } from './train.js';
 
@@ -18,7 +19,8 @@ export function modelCard(header: ModelHeader, fileBytes: number, dev: Evaluatio
     '## Model',
     '- One softmax regression per label (sentiment, is_claim, urgence, topics, incident) over shared hashed features:',
     `  word unigrams and bigrams, character ${header.features.charNgramMin}–${header.features.charNgramMax}-grams inside words (accent-folded),`,
-    '  the firings of the French rules, emoji and operator-account signals, length and punctuation;',
+    `  the firings of the French rules (with ${PLACE_NAMES.length.toLocaleString('en')} French towns, departments and regions from the official list, for outages told by place),`,
+    '  emoji and operator-account signals, length and punctuation;',
     `  2^${header.features.hashBits} buckets. A character n-gram counts ${header.features.charWeight}, a rule firing ${header.features.ruleWeight}, any other feature 1; each tweet's vector is scaled to unit length.`,
     `- AdaGrad with L2, class weights (share^-power) for the rare values; the weights are the mean of ${training.options?.averagedFits ?? 1} fits with different seeded shuffles: the same data gives the same file.`,
     '- Decoding picks the most probable (is_claim, incident, urgence) combination that LABELS.md allows.',
