@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanTweet } from '../src/clean/index.js';
-import { classifyWithModel, encodeModel, loadModel, ModelFileError, saveModel } from '../src/classify/model.js';
+import { classifyWithModel, encodeModel, loadModel, ModelFileError, quantizeWeights, saveModel } from '../src/classify/model.js';
+import { SLOT_COUNT } from '../src/labels.js';
 import { expectedCalibrationError, evaluate, labelReport } from '../src/train/metrics.js';
 import { DEFAULT_TRAIN_OPTIONS, isotonic, train, type Example, type GoldLabels } from '../src/train/train.js';
 import { isConsistent } from '../src/labels.js';
@@ -50,6 +51,18 @@ test('a saved model loads back identical; a corrupt or missing file is a clear e
   writeFileSync(path, bytes.subarray(0, 100));
   assert.throws(() => loadModel(path), /truncated header|wrong size/);
   assert.throws(() => loadModel(join(tempDir(), 'missing.fmcmodel')), /cannot read the model file \(ENOENT\)/);
+});
+
+test('8-bit weights stay within half a step of the trained ones, each label value on its own scale', () => {
+  const trained = Float32Array.from({ length: 4 * SLOT_COUNT }, (_, i) => (i % SLOT_COUNT === 0 ? 100 : 1) * Math.sin(i + 1));
+  const { weights, weightScales } = quantizeWeights(trained);
+  assert.equal(weightScales.length, SLOT_COUNT);
+  trained.forEach((value, i) => {
+    const scale = weightScales[i % SLOT_COUNT] as number;
+    assert.ok(Math.abs((weights[i] as number) * scale - value) <= scale / 2 + 1e-6, `weight ${i}`);
+  });
+  // A slot with large weights does not coarsen the others: their step is about 1/127.
+  assert.ok((weightScales[1] as number) < 0.01 && (weightScales[0] as number) > 0.5);
 });
 
 test('evaluate figures match a hand computation', () => {

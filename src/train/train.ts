@@ -6,7 +6,7 @@
  */
 import { cleanTweet } from '../clean/index.js';
 import { DEFAULT_FEATURE_CONFIG, extractFeatures, type FeatureConfig, type SparseFeatures } from '../classify/features.js';
-import { computeLogits, decode, predictProbabilities, sha256, softmaxPerLabel, type Model, type ModelHeader } from '../classify/model.js';
+import { computeLogits, decode, quantizeWeights, sha256, softmaxPerLabel, type Model, type ModelHeader } from '../classify/model.js';
 import type { ClassifierInput } from '../classify/types.js';
 import { openInput } from '../ingest/index.js';
 import { FIRST_SLOT, LABEL_NAMES, LABEL_VALUES, SLOT_COUNT, type LabelName, type Labels } from '../labels.js';
@@ -128,7 +128,6 @@ function fit(data: readonly Encoded[], options: TrainOptions): Float32Array {
   const weightOfClass = classWeights(data, options.classWeightPower);
   const random = seededRandom(options.seed);
   const order = data.map((_, i) => i);
-  const model: Model = { header: { features: options.features } as ModelHeader, weights };
   const gradient = new Float64Array(SLOT_COUNT);
   for (let epoch = 0; epoch < options.epochs; epoch++) {
     for (let i = order.length - 1; i > 0; i--) {
@@ -137,7 +136,7 @@ function fit(data: readonly Encoded[], options: TrainOptions): Float32Array {
     }
     for (const index of order) {
       const { features, gold } = data[index] as Encoded;
-      const probabilities = predictProbabilities(model, features);
+      const probabilities = softmaxPerLabel(computeLogits(weights, features));
       LABEL_NAMES.forEach((label, l) => {
         const first = FIRST_SLOT[label];
         const goldSlot = first + (gold[l] as number);
@@ -239,21 +238,24 @@ export function train(name: string, examples: readonly Example[], options: Train
   const data = encode(examples, options.features);
   const random = seededRandom(options.seed + 1);
   const foldOf = data.map(() => Math.floor(random() * options.folds));
-  const foldWeights = Array.from({ length: options.folds }, (_, fold) =>
-    fitAveraged(data.filter((_, i) => foldOf[i] !== fold), options),
-  );
+  // The folds' models are quantized as the shipped one is, so calibration sees the same logits.
+  const foldModels = Array.from({ length: options.folds }, (_, fold) => quantizeWeights(fitAveraged(data.filter((_, i) => foldOf[i] !== fold), options)));
   const header: ModelHeader = {
     format: 'fmc-model',
-    version: 3,
+    version: 4,
     name,
     features: options.features,
     labelValues: LABEL_VALUES,
     adjustment: { temperatures: Object.fromEntries(LABEL_NAMES.map((label) => [label, 1])) as Record<LabelName, number>, biases: [] },
     calibration: { x: [], y: [] },
+    weightScales: [],
     weightsSha256: '',
     training: { ...extraInfo, examples: data.length, options },
   };
-  const logits = data.map((example, i) => computeLogits({ header, weights: foldWeights[foldOf[i] as number] as Float32Array }, example.features));
+  const logits = data.map((example, i) => {
+    const fold = foldModels[foldOf[i] as number] as ReturnType<typeof quantizeWeights>;
+    return computeLogits(fold.weights, example.features, fold.weightScales);
+  });
   const temperatures = fitTemperatures(logits, data);
   header.adjustment = { temperatures, biases: fitBiases(logits, data, temperatures) };
   const points = data.map((example, i) => {
@@ -262,7 +264,8 @@ export function train(name: string, examples: readonly Example[], options: Train
     return { x: rawConfidence, y: right / LABEL_NAMES.length };
   });
   header.calibration = isotonic(points);
-  const weights = fitAveraged(data, options);
+  const { weights, weightScales } = quantizeWeights(fitAveraged(data, options));
+  header.weightScales = weightScales;
   header.weightsSha256 = sha256(new Uint8Array(weights.buffer));
   return { header, weights };
 }
