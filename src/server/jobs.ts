@@ -63,8 +63,14 @@ export class JobQueue {
     return this.runPool.queueSize;
   }
 
+  /**
+   * Runs a thread is working on: every run not ended is either waiting in the
+   * pool's queue or on a thread. (A run's first progress message comes a little
+   * after its worker starts it, so the live status would lag behind the store's.)
+   */
   get running(): number {
-    return [...this.live.values()].filter((run) => run.status === 'running').length;
+    const unfinished = [...this.live.values()].filter((run) => run.status === 'queued' || run.status === 'running').length;
+    return Math.max(0, unfinished - this.runPool.queueSize);
   }
 
   progress(runId: number): LiveProgress | undefined {
