@@ -28,6 +28,13 @@ export interface TrainOptions {
   classWeightPower: number;
   /** Fits with different shuffles whose weights are averaged: less variance, same size (CV on train: 0.668 → 0.674 with 3). */
   averagedFits: number;
+  /**
+   * Share of the shipped weights that is the mean of the calibration folds'
+   * fits, each on 1 − 1/folds of the data (bagging); the rest is the fit on
+   * all of it. 0.5 against 0: 4-fold CV on train 0.676 → 0.681 and 0.671 → 0.675
+   * on two pairs of fold splits, no label lower by more than 0.001 (0.75 and 1 on the first pair: 0.680).
+   */
+  foldShare: number;
   folds: number;
   seed: number;
   features: FeatureConfig;
@@ -39,6 +46,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   l2: 3e-4,
   classWeightPower: 0.5,
   averagedFits: 3,
+  foldShare: 0.5,
   folds: 5,
   seed: 42,
   features: DEFAULT_FEATURE_CONFIG,
@@ -239,7 +247,8 @@ export function train(name: string, examples: readonly Example[], options: Train
   const random = seededRandom(options.seed + 1);
   const foldOf = data.map(() => Math.floor(random() * options.folds));
   // The folds' models are quantized as the shipped one is, so calibration sees the same logits.
-  const foldModels = Array.from({ length: options.folds }, (_, fold) => quantizeWeights(fitAveraged(data.filter((_, i) => foldOf[i] !== fold), options)));
+  const foldWeights = Array.from({ length: options.folds }, (_, fold) => fitAveraged(data.filter((_, i) => foldOf[i] !== fold), options));
+  const foldModels = foldWeights.map(quantizeWeights);
   const header: ModelHeader = {
     format: 'fmc-model',
     version: 4,
@@ -264,7 +273,13 @@ export function train(name: string, examples: readonly Example[], options: Train
     return { x: rawConfidence, y: right / LABEL_NAMES.length };
   });
   header.calibration = isotonic(points);
-  const { weights, weightScales } = quantizeWeights(fitAveraged(data, options));
+  const blended = fitAveraged(data, options);
+  for (let i = 0; i < blended.length; i++) {
+    let foldSum = 0;
+    for (const fold of foldWeights) foldSum += fold[i] as number;
+    blended[i] = (1 - options.foldShare) * (blended[i] as number) + (options.foldShare * foldSum) / options.folds;
+  }
+  const { weights, weightScales } = quantizeWeights(blended);
   header.weightScales = weightScales;
   header.weightsSha256 = sha256(new Uint8Array(weights.buffer));
   return { header, weights };
