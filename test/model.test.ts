@@ -4,10 +4,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanTweet } from '../src/clean/index.js';
 import { classifyWithModel, encodeModel, loadModel, ModelFileError, quantizeWeights, saveModel } from '../src/classify/model.js';
-import { SLOT_COUNT } from '../src/labels.js';
 import { expectedCalibrationError, evaluate, labelReport } from '../src/train/metrics.js';
 import { DEFAULT_TRAIN_OPTIONS, isotonic, train, type Example, type GoldLabels } from '../src/train/train.js';
-import { isConsistent } from '../src/labels.js';
+import { isConsistent, SLOT_COUNT } from '../src/labels.js';
 import { tempDir } from './helpers.js';
 
 const OUTAGE: GoldLabels = { sentiment: 'negatif', is_claim: 'oui', urgence: 'critique', topics: 'fibre', incident: 'panne_technique' };

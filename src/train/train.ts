@@ -6,7 +6,7 @@
  */
 import { cleanTweet } from '../clean/index.js';
 import { DEFAULT_FEATURE_CONFIG, extractFeatures, type FeatureConfig, type SparseFeatures } from '../classify/features.js';
-import { computeLogits, decode, quantizeWeights, sha256, softmaxPerLabel, type Model, type ModelHeader } from '../classify/model.js';
+import { computeLogits, decode, quantizeWeights, sha256, softmaxPerLabel, type Model, type ModelHeader, type QuantizedWeights } from '../classify/model.js';
 import type { ClassifierInput } from '../classify/types.js';
 import { openInput } from '../ingest/index.js';
 import { FIRST_SLOT, LABEL_NAMES, LABEL_VALUES, SLOT_COUNT, type LabelName, type Labels } from '../labels.js';
@@ -118,15 +118,20 @@ function classWeights(data: readonly Encoded[], power: number): Float64Array {
   return weights;
 }
 
+/** Σ share × table, element by element: the mean of several fits, or a blend of them. */
+function blend(parts: ReadonlyArray<{ table: Float32Array; share: number }>): Float32Array {
+  const result = new Float32Array((parts[0] as { table: Float32Array }).table.length);
+  for (let i = 0; i < result.length; i++) {
+    let sum = 0;
+    for (const { table, share } of parts) sum += share * (table[i] as number);
+    result[i] = sum;
+  }
+  return result;
+}
+
 /** The mean of `averagedFits` fits, each with its own seed for the shuffles. */
 function fitAveraged(data: readonly Encoded[], options: TrainOptions): Float32Array {
-  const sum = fit(data, options);
-  for (let run = 1; run < options.averagedFits; run++) {
-    const weights = fit(data, { ...options, seed: options.seed + 1000 * run });
-    for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (weights[i] as number);
-  }
-  for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) / options.averagedFits;
-  return sum;
+  return blend(Array.from({ length: options.averagedFits }, (_, run) => ({ table: fit(data, { ...options, seed: options.seed + 1000 * run }), share: 1 / options.averagedFits })));
 }
 
 function fit(data: readonly Encoded[], options: TrainOptions): Float32Array {
@@ -248,7 +253,7 @@ export function train(name: string, examples: readonly Example[], options: Train
   const foldOf = data.map(() => Math.floor(random() * options.folds));
   // The folds' models are quantized as the shipped one is, so calibration sees the same logits.
   const foldWeights = Array.from({ length: options.folds }, (_, fold) => fitAveraged(data.filter((_, i) => foldOf[i] !== fold), options));
-  const foldModels = foldWeights.map(quantizeWeights);
+  const foldModels: QuantizedWeights[] = foldWeights.map(quantizeWeights);
   const header: ModelHeader = {
     format: 'fmc-model',
     version: 4,
@@ -262,7 +267,7 @@ export function train(name: string, examples: readonly Example[], options: Train
     training: { ...extraInfo, examples: data.length, options },
   };
   const logits = data.map((example, i) => {
-    const fold = foldModels[foldOf[i] as number] as ReturnType<typeof quantizeWeights>;
+    const fold = foldModels[foldOf[i] as number] as QuantizedWeights;
     return computeLogits(fold.weights, example.features, fold.weightScales);
   });
   const temperatures = fitTemperatures(logits, data);
@@ -273,13 +278,9 @@ export function train(name: string, examples: readonly Example[], options: Train
     return { x: rawConfidence, y: right / LABEL_NAMES.length };
   });
   header.calibration = isotonic(points);
-  const blended = fitAveraged(data, options);
-  for (let i = 0; i < blended.length; i++) {
-    let foldSum = 0;
-    for (const fold of foldWeights) foldSum += fold[i] as number;
-    blended[i] = (1 - options.foldShare) * (blended[i] as number) + (options.foldShare * foldSum) / options.folds;
-  }
-  const { weights, weightScales } = quantizeWeights(blended);
+  const { weights, weightScales } = quantizeWeights(
+    blend([{ table: fitAveraged(data, options), share: 1 - options.foldShare }, ...foldWeights.map((table) => ({ table, share: options.foldShare / options.folds }))]),
+  );
   header.weightScales = weightScales;
   header.weightsSha256 = sha256(new Uint8Array(weights.buffer));
   return { header, weights };
