@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { cleanTweet } from '../src/clean/index.js';
 import { classifyWithModel, encodeModel, loadModel, ModelFileError, quantizeWeights, saveModel } from '../src/classify/model.js';
 import { expectedCalibrationError, evaluate, labelReport } from '../src/train/metrics.js';
-import { DEFAULT_TRAIN_OPTIONS, isotonic, train, type Example, type GoldLabels } from '../src/train/train.js';
+import { ALWAYS_TRAINED, assignFolds, crossValidate, DEFAULT_TRAIN_OPTIONS, isotonic, labelWeights, readLabelled, train, type Example, type GoldLabels } from '../src/train/train.js';
 import { isConsistent, SLOT_COUNT } from '../src/labels.js';
-import { tempDir } from './helpers.js';
+import { tempDir, writeTemp } from './helpers.js';
 
 const OUTAGE: GoldLabels = { sentiment: 'negatif', is_claim: 'oui', urgence: 'critique', topics: 'fibre', incident: 'panne_technique' };
 const BILLING: GoldLabels = { sentiment: 'negatif', is_claim: 'oui', urgence: 'haute', topics: 'facture', incident: 'facturation' };
@@ -16,17 +16,17 @@ const PRAISE: GoldLabels = { sentiment: 'positif', is_claim: 'non', urgence: 'fa
 const towns = ['lyon', 'lille', 'nantes', 'brest', 'metz', 'nice', 'pau', 'dijon', 'rouen', 'caen', 'tours', 'reims'];
 function fixture(): Example[] {
   return towns.flatMap((town, i) => [
-    { id: `o${i}`, input: { tweet: cleanTweet(`plus de connexion internet à ${town} depuis ${i + 2} jours, box en panne`) }, gold: OUTAGE },
-    { id: `b${i}`, input: { tweet: cleanTweet(`facture de ${40 + i} euros prélevée deux fois à ${town}, remboursez`) }, gold: BILLING },
-    { id: `p${i}`, input: { tweet: cleanTweet(`merci pour les nouvelles chaînes télé, super programme à ${town}`) }, gold: PRAISE },
+    { id: `o${i}`, input: { tweet: cleanTweet(`plus de connexion internet à ${town} depuis ${i + 2} jours, box en panne`) }, gold: OUTAGE, origin: 'real' as const },
+    { id: `b${i}`, input: { tweet: cleanTweet(`facture de ${40 + i} euros prélevée deux fois à ${town}, remboursez`) }, gold: BILLING, origin: 'real' as const },
+    { id: `p${i}`, input: { tweet: cleanTweet(`merci pour les nouvelles chaînes télé, super programme à ${town}`) }, gold: PRAISE, origin: 'real' as const },
   ]);
 }
 
 const SMALL = { ...DEFAULT_TRAIN_OPTIONS, features: { ...DEFAULT_TRAIN_OPTIONS.features, hashBits: 12 }, folds: 3 };
 
 test('training is deterministic and learns: a held-out tweet is classified right', () => {
-  const first = train('fixture', fixture(), SMALL);
-  const second = train('fixture', fixture(), SMALL);
+  const first = train('fixture', fixture(), SMALL).model;
+  const second = train('fixture', fixture(), SMALL).model;
   assert.ok(encodeModel(first).equals(encodeModel(second)));
   const heldOut = classifyWithModel(first, { tweet: cleanTweet('à bordeaux la box est en panne, plus de connexion depuis 3 jours') });
   assert.deepEqual({ ...heldOut, confidence: undefined }, { ...OUTAGE, confidence: undefined });
@@ -37,7 +37,7 @@ test('training is deterministic and learns: a held-out tweet is classified right
 });
 
 test('a saved model loads back identical; a corrupt or missing file is a clear error', async () => {
-  const model = train('fixture', fixture(), SMALL);
+  const model = train('fixture', fixture(), SMALL).model;
   const path = join(tempDir(), 'm.fmcmodel');
   await saveModel(path, model);
   assert.ok(encodeModel(loadModel(path)).equals(encodeModel(model)));
@@ -82,4 +82,44 @@ test('evaluate figures match a hand computation', () => {
 test('isotonic calibration is non-decreasing', () => {
   const { y } = isotonic([{ x: 0.1, y: 0.3 }, { x: 0.2, y: 0.1 }, { x: 0.5, y: 0.9 }, { x: 0.6, y: 0.7 }]);
   assert.deepEqual(y, [0.2, 0.8]);
+});
+
+/** The fixture's real tweets, each with two paraphrases, plus written tweets and a paraphrase of a tweet that is not there. */
+function withExtras(): Example[] {
+  const real = fixture();
+  const paraphrases = real.flatMap((example) => [1, 2].map((n): Example => ({ ...example, id: `${example.id}-p${n}`, origin: 'paraphrase', sourceId: example.id, input: { tweet: cleanTweet(`${example.input.tweet.text} (${n})`) } })));
+  const written = real.slice(0, 6).map((example): Example => ({ ...example, id: `s-${example.id}`, origin: 'written' }));
+  return [...paraphrases.slice(0, 10), ...real, ...paraphrases.slice(10), ...written, { ...(real[0] as Example), id: 'orphan-p1', origin: 'paraphrase', sourceId: 'not-here' }];
+}
+
+test('folds: written tweets and orphan paraphrases are never validated on, a paraphrase shares its source tweet\'s fold', () => {
+  const examples = withExtras();
+  for (const folds of [3, 5]) {
+    const foldOf = assignFolds(examples, folds, 11);
+    const foldOfId = new Map(examples.map((example, i) => [example.id, foldOf[i] as number]));
+    examples.forEach((example, i) => {
+      const fold = foldOf[i] as number;
+      if (example.origin === 'real') assert.ok(fold >= 0 && fold < folds, example.id);
+      else if (example.origin === 'written') assert.equal(fold, ALWAYS_TRAINED, example.id);
+      else assert.equal(fold, foldOfId.get(example.sourceId ?? '') ?? ALWAYS_TRAINED, example.id);
+    });
+    assert.equal(foldOfId.get('orphan-p1'), ALWAYS_TRAINED);
+    // Every fold validates some real tweets.
+    assert.equal(new Set(examples.flatMap((example, i) => (example.origin === 'real' ? [foldOf[i]] : []))).size, folds);
+  }
+  // Cross-validation scores the real tweets only.
+  const { report } = crossValidate(examples, { ...SMALL, originWeights: { paraphrase: labelWeights(0.5), written: labelWeights(1, { is_claim: 0 }) } });
+  assert.equal(report.examples, fixture().length);
+});
+
+test('readLabelled takes the origin from the source field, else from the caller, and keeps a paraphrase\'s source id', async () => {
+  const labels = '"sentiment": "negatif", "is_claim": "oui", "urgence": "haute", "topics": "fibre", "incident": "panne_technique"';
+  const path = writeTemp('mixed.jsonl', [
+    `{"id": "1", "text": "plus d'internet", ${labels}}`,
+    `{"id": "1-p1", "source_id": "1", "source": "paraphrase", "text": "internet coupé", ${labels}}`,
+    `{"id": "s01-001", "source": "written", "text": "toujours pas de connexion", ${labels}}`,
+  ].join('\n'));
+  const examples = await readLabelled(path);
+  assert.deepEqual(examples.map((example) => [example.id, example.origin, example.sourceId]), [['1', 'real', undefined], ['1-p1', 'paraphrase', '1'], ['s01-001', 'written', undefined]]);
+  assert.deepEqual((await readLabelled(path, undefined, 'written')).map((example) => example.origin), ['written', 'paraphrase', 'written']);
 });

@@ -17,17 +17,20 @@ import { createRulesClassifier } from '../classify/rules.js';
 import type { TweetClassifier } from '../classify/types.js';
 import { openInput } from '../ingest/index.js';
 import { openDatabase, RunStore } from '../store/index.js';
-import type { BenchResult, Machine, MeasuredRun, SkippedMode, Throughput } from './report.js';
+import { realLengthTexts } from './real-length.js';
+import type { BenchResult, GeneratedKind, InputBench, InputKind, Machine, MeasuredRun, SkippedMode, Throughput } from './report.js';
 
-export { readReportData, renderReport, type BenchResult } from './report.js';
+export { GENERATED_KINDS, readReportData, renderReport, type BenchResult } from './report.js';
 
 /** The demo export shipped with the package. */
 export const DEMO_INPUT = fileURLToPath(new URL('../../examples/demo_tweets.csv', import.meta.url));
 
 export interface BenchOptions {
   input: string;
-  /** Rows to up-sample (or cut) the input to; the input as it is when absent. */
+  /** Rows of each generated input; the input as it is when absent. */
   rows: number | undefined;
+  /** Which inputs to generate from it when `rows` is set. */
+  kinds: readonly GeneratedKind[];
   modes: readonly string[];
   /** Where inputs, outputs and data directories go. */
   workDir: string;
@@ -44,26 +47,36 @@ function describeMachine(): Machine {
   };
 }
 
-/**
- * The input's rows cycled to `rows`: copies after the first get ` (copy N)`
- * appended, so they are new tweets to the cache while duplicates inside the
- * input stay duplicates. Written as CSV with id, author, date and text.
- */
-async function upsample(input: string, rows: number, path: string): Promise<void> {
-  const meta: Array<{ author: string; date: string; text: string }> = [];
+/** The texts (and author, date) of an input's readable rows. */
+async function readTweets(input: string): Promise<Array<{ author: string; date: string; text: string }>> {
+  const tweets: Array<{ author: string; date: string; text: string }> = [];
   for await (const row of (await openInput(input)).rows) {
     if (row.error !== undefined) continue;
     const field = (name: string): string => (typeof row.fields[name] === 'string' ? (row.fields[name] as string) : '');
-    meta.push({ author: field('author'), date: field('date'), text: row.text });
+    tweets.push({ author: field('author'), date: field('date'), text: row.text });
   }
-  if (meta.length === 0) throw new Error(`${input}: no rows to benchmark with`);
+  if (tweets.length === 0) throw new Error(`${input}: no rows to benchmark with`);
+  return tweets;
+}
+
+/**
+ * A benchmark input of `rows` rows written as CSV (id, author, date, text).
+ * `short`: the input's rows cycled, copies after the first with ` (copy N)`
+ * appended, so they are new tweets to the cache while duplicates inside the
+ * input stay duplicates. `real-length`: distinct texts composed of the
+ * input's to the length distribution of real tweets.
+ */
+async function writeBenchInput(input: string, kind: GeneratedKind, rows: number, path: string): Promise<void> {
+  const tweets = await readTweets(input);
+  const composed = kind === 'real-length' ? realLengthTexts(tweets.map((tweet) => tweet.text), rows) : undefined;
   const csv = stringify({ header: true, columns: ['id', 'author', 'date', 'text'] });
   const file = createWriteStream(path);
   csv.pipe(file);
   for (let i = 0; i < rows; i++) {
-    const { author, date, text } = meta[i % meta.length] as (typeof meta)[number];
-    const copy = Math.floor(i / meta.length);
-    if (!csv.write([String(i + 1), author, date, copy === 0 ? text : `${text} (copy ${copy})`])) await once(csv, 'drain');
+    const { author, date, text } = tweets[i % tweets.length] as (typeof tweets)[number];
+    const copy = Math.floor(i / tweets.length);
+    const written = composed?.next().value ?? (copy === 0 ? text : `${text} (copy ${copy})`);
+    if (!csv.write([String(i + 1), author, date, written])) await once(csv, 'drain');
   }
   csv.end();
   await once(file, 'finish');
@@ -81,10 +94,10 @@ async function classifyOnce(input: string, mode: string, dataDir: string, out: s
   return code === 0 ? { wallMs } : { wallMs, error: stderr.trim().replace(/^fmc: error: /, '') || `exit code ${code}` };
 }
 
-function tweetsPerSecond(classifier: TweetClassifier, texts: readonly string[], count: number): number {
+function tweetsPerSecond(classifier: TweetClassifier, texts: readonly string[]): number {
   const started = performance.now();
-  for (let i = 0; i < count; i++) classifier.classify({ tweet: cleanTweet(`${texts[i % texts.length]} ${i}`) });
-  return Math.round(count / ((performance.now() - started) / 1000));
+  for (const text of texts) classifier.classify({ tweet: cleanTweet(text) });
+  return Math.round(texts.length / ((performance.now() - started) / 1000));
 }
 
 /** Clean + rules and clean + rules + model on one core, on the input's texts made distinct. */
@@ -94,12 +107,15 @@ async function measureThroughput(input: string, tweets: number): Promise<Through
     if (row.error === undefined) texts.push(row.text);
     if (texts.length === tweets) break;
   }
+  const distinct = Array.from({ length: tweets }, (_, i) => `${texts[i % texts.length]} ${i}`);
   const started = performance.now();
   const model = createModelClassifier(loadModel(DEFAULT_MODEL_PATH));
   const modelLoadMs = Math.round(performance.now() - started);
+  // A first pass warms the JIT, so both figures are of optimised code.
+  tweetsPerSecond(model, distinct.slice(0, 2000));
   return {
-    rulesTweetsPerSecond: tweetsPerSecond(createRulesClassifier(), texts, tweets),
-    modelTweetsPerSecond: tweetsPerSecond(model, texts, tweets),
+    rulesTweetsPerSecond: tweetsPerSecond(createRulesClassifier(), distinct),
+    modelTweetsPerSecond: tweetsPerSecond(model, distinct),
     modelLoadMs,
     modelBytes: statSync(DEFAULT_MODEL_PATH).size,
   };
@@ -107,22 +123,16 @@ async function measureThroughput(input: string, tweets: number): Promise<Through
 
 const THROUGHPUT_TWEETS = 30_000;
 
-export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
+/** Each mode cold then warm on one input, then the in-process throughput on its texts. */
+async function benchInput(input: string, kind: InputKind, description: string, options: BenchOptions): Promise<InputBench> {
   const { workDir, onProgress } = options;
-  let input = options.input;
-  let description = options.input === DEMO_INPUT ? 'the demo file examples/demo_tweets.csv' : options.input;
-  if (options.rows !== undefined) {
-    input = join(workDir, 'input.csv');
-    await upsample(options.input, options.rows, input);
-    description += `, up-sampled to ${options.rows.toLocaleString('en-US')} rows`;
-  }
   const runs: MeasuredRun[] = [];
   const skipped: SkippedMode[] = [];
   for (const mode of options.modes) {
-    const dataDir = join(workDir, `data-${mode}`);
+    const dataDir = join(workDir, `data-${kind}-${mode}`);
     for (const run of ['cold', 'warm'] as const) {
-      onProgress(`${mode} · ${run}…`);
-      const { wallMs, error } = await classifyOnce(input, mode, dataDir, join(workDir, `out-${mode}-${run}.csv`));
+      onProgress(`${kind} · ${mode} · ${run}…`);
+      const { wallMs, error } = await classifyOnce(input, mode, dataDir, join(workDir, `out-${kind}-${mode}-${run}.csv`));
       if (error !== undefined) {
         skipped.push({ mode, reason: error });
         break;
@@ -134,16 +144,27 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       runs.push({ mode, run, wallMs, stats: recorded.stats });
     }
   }
-  onProgress('in-process throughput…');
+  onProgress(`${kind} · in-process throughput…`);
   const throughput = await measureThroughput(input, THROUGHPUT_TWEETS);
-  const first = runs[0]?.stats;
+  return { kind, description, rows: runs[0]?.stats.rows ?? options.rows ?? 0, bytes: statSync(input).size, runs, skipped, throughput };
+}
+
+export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
+  const inputs: InputBench[] = [];
+  const name = options.input === DEMO_INPUT ? 'the demo file examples/demo_tweets.csv' : options.input;
+  if (options.rows === undefined) inputs.push(await benchInput(options.input, 'file', name, options));
+  else {
+    for (const kind of options.kinds) {
+      const path = join(options.workDir, `${kind}.csv`);
+      await writeBenchInput(options.input, kind, options.rows, path);
+      const how = kind === 'short' ? 'up-sampled to' : 'composed into real-length tweets (mean ~150 characters),';
+      inputs.push(await benchInput(path, kind, `${name}, ${how} ${options.rows.toLocaleString('en-US')} rows`, options));
+    }
+  }
   return {
     date: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
     machine: describeMachine(),
-    input: { description, rows: first?.rows ?? options.rows ?? 0, bytes: statSync(input).size },
     classifier: loadClassifier().id,
-    runs,
-    skipped,
-    throughput,
+    inputs,
   };
 }

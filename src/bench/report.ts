@@ -31,15 +31,31 @@ export interface Throughput {
   modelBytes: number;
 }
 
-export interface BenchResult {
-  date: string;
-  machine: Machine;
-  input: { description: string; rows: number; bytes: number };
-  classifier: string;
+export const GENERATED_KINDS = ['short', 'real-length'] as const;
+export type GeneratedKind = (typeof GENERATED_KINDS)[number];
+/** `short`: the demo's tweets up-sampled; `real-length`: composed to real tweets' lengths; `file`: an input as given. */
+export type InputKind = GeneratedKind | 'file';
+
+/** Everything measured on one input. */
+export interface InputBench {
+  kind: InputKind;
+  description: string;
+  rows: number;
+  bytes: number;
   runs: MeasuredRun[];
   skipped: SkippedMode[];
   throughput: Throughput;
 }
+
+export interface BenchResult {
+  date: string;
+  machine: Machine;
+  classifier: string;
+  inputs: InputBench[];
+}
+
+/** Reports written before real-length inputs held one input, of the short kind. */
+type StoredResult = BenchResult | (Omit<BenchResult, 'inputs'> & { input: { description: string; rows: number; bytes: number }; runs: MeasuredRun[]; skipped: SkippedMode[]; throughput: Throughput });
 
 const DATA_MARKER = 'fmc-bench-data';
 const BAR_WIDTH = 30;
@@ -78,28 +94,66 @@ function comparison(previous: BenchResult, current: BenchResult): string[] {
   const lines = [
     `## Compared with the previous report (${previous.date})`,
     '',
-    '| mode | run | time before | time after | change | rows/s before | rows/s after |',
-    '|---|---|---:|---:|---:|---:|---:|',
+    '| input | mode | run | rows before | rows after | time before | time after | change | rows/s before | rows/s after |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
-  for (const run of current.runs) {
-    const before = previous.runs.find((candidate) => candidate.mode === run.mode && candidate.run === run.run);
-    if (before === undefined) {
-      lines.push(`| ${run.mode} | ${run.run} | - | ${seconds(run.wallMs)} | new | - | ${integer.format(rowsPerSecond(run))} |`);
-    } else {
-      lines.push(`| ${run.mode} | ${run.run} | ${seconds(before.wallMs)} | ${seconds(run.wallMs)} | ${change(before.wallMs, run.wallMs)} | ${integer.format(rowsPerSecond(before))} | ${integer.format(rowsPerSecond(run))} |`);
+  const notes: string[] = [];
+  for (const input of current.inputs) {
+    const was = previous.inputs.find((candidate) => candidate.kind === input.kind);
+    for (const run of input.runs) {
+      const before = was?.runs.find((candidate) => candidate.mode === run.mode && candidate.run === run.run);
+      const head = `| ${input.kind} | ${run.mode} | ${run.run} | ${before === undefined ? '-' : integer.format(before.stats.rows)} | ${integer.format(run.stats.rows)}`;
+      if (before === undefined) lines.push(`${head} | - | ${seconds(run.wallMs)} | new | - | ${integer.format(rowsPerSecond(run))} |`);
+      else lines.push(`${head} | ${seconds(before.wallMs)} | ${seconds(run.wallMs)} | ${change(before.wallMs, run.wallMs)} | ${integer.format(rowsPerSecond(before))} | ${integer.format(rowsPerSecond(run))} |`);
+    }
+    if (was !== undefined) {
+      const [then, now] = [was.throughput, input.throughput];
+      notes.push(
+        `In process, ${input.kind}: clean + rules ${integer.format(then.rulesTweetsPerSecond)} → ${integer.format(now.rulesTweetsPerSecond)} tweets/s (${change(then.rulesTweetsPerSecond, now.rulesTweetsPerSecond)}); clean + rules + model ${integer.format(then.modelTweetsPerSecond)} → ${integer.format(now.modelTweetsPerSecond)} tweets/s (${change(then.modelTweetsPerSecond, now.modelTweetsPerSecond)}).`,
+      );
     }
   }
-  const [was, now] = [previous.throughput, current.throughput];
-  lines.push(
+  return notes.length === 0 ? lines : [...lines, '', ...notes];
+}
+
+function inputSection(input: InputBench): string[] {
+  const { throughput } = input;
+  const lines = [
+    `## Input: ${input.kind}`,
     '',
-    `In process: clean + rules ${integer.format(was.rulesTweetsPerSecond)} → ${integer.format(now.rulesTweetsPerSecond)} tweets/s (${change(was.rulesTweetsPerSecond, now.rulesTweetsPerSecond)}); clean + rules + model ${integer.format(was.modelTweetsPerSecond)} → ${integer.format(now.modelTweetsPerSecond)} tweets/s (${change(was.modelTweetsPerSecond, now.modelTweetsPerSecond)}).`,
+    `${input.description}: ${integer.format(input.rows)} rows, ${(input.bytes / 1024).toFixed(0)} KiB.`,
+    '',
+    '| mode | run | total | rows/s | peak memory | cache hits | unique | duplicates | errors | LLM requests |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const run of input.runs) {
+    const { stats } = run;
+    lines.push(
+      `| ${run.mode} | ${run.run} | ${seconds(run.wallMs)} | ${integer.format(rowsPerSecond(run))} | ${megabytes(stats.peakRssBytes)} | ${hitRate(stats)} | ${integer.format(stats.unique)} | ${integer.format(stats.duplicates)} | ${integer.format(stats.errors)} | ${integer.format(stats.llm?.requests ?? 0)} |`,
+    );
+  }
+  for (const skipped of input.skipped) lines.push(`| ${skipped.mode} | skipped | ${skipped.reason.replace(/\|/g, '\\|')} | | | | | | | |`);
+  const byMode = new Map<string, MeasuredRun[]>();
+  for (const run of input.runs) byMode.set(run.mode, [...(byMode.get(run.mode) ?? []), run]);
+  for (const [mode, runs] of byMode) {
+    const [cold, warm] = [runs.find((run) => run.run === 'cold'), runs.find((run) => run.run === 'warm')];
+    if (cold !== undefined && warm !== undefined) lines.push('', `\`${mode}\`: the warm run took ${((100 * warm.wallMs) / cold.wallMs).toFixed(0)}% of the cold run's time (${(cold.wallMs / warm.wallMs).toFixed(1)}× faster).`);
+  }
+  lines.push('', '### Time per phase', '');
+  for (const run of input.runs) lines.push(`\`${run.mode}\` · ${run.run}`, '', phaseChart(run.stats), '');
+  lines.push(
+    '### In process, one core',
+    '',
+    '| clean + rules | clean + rules + model | model load | model file |',
+    '|---:|---:|---:|---:|',
+    `| ${integer.format(throughput.rulesTweetsPerSecond)} tweets/s | ${integer.format(throughput.modelTweetsPerSecond)} tweets/s | ${integer.format(throughput.modelLoadMs)} ms | ${(throughput.modelBytes / 2 ** 20).toFixed(1)} MB |`,
+    '',
   );
-  if (previous.input.rows !== current.input.rows) lines.push('', `Note: the previous report ran on ${integer.format(previous.input.rows)} rows, this one on ${integer.format(current.input.rows)}.`);
   return lines;
 }
 
 export function renderReport(result: BenchResult, previous?: BenchResult): string {
-  const { machine, input, throughput } = result;
+  const { machine } = result;
   const lines = [
     '# FreeMobilaChat benchmark',
     '',
@@ -111,51 +165,24 @@ export function renderReport(result: BenchResult, previous?: BenchResult): strin
     '|---|---:|---:|---|---|',
     `| ${machine.cpu} | ${machine.cores} | ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB | ${machine.node} | ${machine.os} |`,
     '',
-    '## Input',
+    'Each mode runs twice per input on a fresh data directory: `cold` (empty cache), then `warm` (the same input again). Times are wall time of the whole `fmc classify` process. In-process figures are tweets/s of one thread on distinct texts, after a warm-up.',
     '',
-    `${input.description}: ${integer.format(input.rows)} rows, ${(input.bytes / 1024).toFixed(0)} KiB.`,
-    '',
-    '## Runs',
-    '',
-    'Each mode runs twice on a fresh data directory: `cold` (empty cache), then `warm` (the same input again). Times are wall time of the whole `fmc classify` process.',
-    '',
-    '| mode | run | total | rows/s | peak memory | cache hits | unique | duplicates | errors | LLM requests |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
-  for (const run of result.runs) {
-    const { stats } = run;
-    lines.push(
-      `| ${run.mode} | ${run.run} | ${seconds(run.wallMs)} | ${integer.format(rowsPerSecond(run))} | ${megabytes(stats.peakRssBytes)} | ${hitRate(stats)} | ${integer.format(stats.unique)} | ${integer.format(stats.duplicates)} | ${integer.format(stats.errors)} | ${integer.format(stats.llm?.requests ?? 0)} |`,
-    );
-  }
-  for (const skipped of result.skipped) lines.push(`| ${skipped.mode} | skipped | ${skipped.reason.replace(/\|/g, '\\|')} | | | | | | | |`);
-  const byMode = new Map<string, MeasuredRun[]>();
-  for (const run of result.runs) byMode.set(run.mode, [...(byMode.get(run.mode) ?? []), run]);
-  for (const [mode, runs] of byMode) {
-    const [cold, warm] = [runs.find((run) => run.run === 'cold'), runs.find((run) => run.run === 'warm')];
-    if (cold !== undefined && warm !== undefined) lines.push('', `\`${mode}\`: the warm run took ${((100 * warm.wallMs) / cold.wallMs).toFixed(0)}% of the cold run's time (${(cold.wallMs / warm.wallMs).toFixed(1)}× faster).`);
-  }
-  lines.push('', '### Time per phase', '');
-  for (const run of result.runs) lines.push(`\`${run.mode}\` · ${run.run}`, '', phaseChart(run.stats), '');
-  lines.push(
-    '## In process, one core',
-    '',
-    '| clean + rules | clean + rules + model | model load | model file |',
-    '|---:|---:|---:|---:|',
-    `| ${integer.format(throughput.rulesTweetsPerSecond)} tweets/s | ${integer.format(throughput.modelTweetsPerSecond)} tweets/s | ${integer.format(throughput.modelLoadMs)} ms | ${(throughput.modelBytes / 2 ** 20).toFixed(1)} MB |`,
-    '',
-  );
+  for (const input of result.inputs) lines.push(...inputSection(input));
   if (previous !== undefined) lines.push(...comparison(previous, result), '');
   lines.push(`<!-- ${DATA_MARKER} ${JSON.stringify(result)} -->`, '');
   return lines.join('\n');
 }
 
-/** The figures of an earlier report, if `markdown` is one (written by `renderReport`). */
+/** The figures of an earlier report, if `markdown` is one (written by `renderReport`, this version or the one-input one before it). */
 export function readReportData(markdown: string): BenchResult | undefined {
   const match = new RegExp(`<!-- ${DATA_MARKER} (.*) -->`).exec(markdown);
   if (match === null) return undefined;
   try {
-    return JSON.parse(match[1] as string) as BenchResult;
+    const stored = JSON.parse(match[1] as string) as StoredResult;
+    if ('inputs' in stored) return stored;
+    const { input, runs, skipped, throughput, ...rest } = stored;
+    return { ...rest, inputs: [{ kind: 'short', ...input, runs, skipped, throughput }] };
   } catch {
     return undefined;
   }

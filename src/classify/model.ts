@@ -153,34 +153,68 @@ export function predictProbabilities(model: Model, features: SparseFeatures): Fl
   return softmaxPerLabel(computeLogits(model.weights, features, model.header.weightScales), model.header.adjustment);
 }
 
-const URGENCE_INDEX: Record<Urgence, number> = { faible: 0, moyenne: 1, haute: 2, critique: 3 };
+const CLAIM_OUI = LABEL_VALUES.is_claim.indexOf('oui');
+const INFORMATION = LABEL_VALUES.incident.indexOf('information');
+const MOYENNE = LABEL_VALUES.urgence.indexOf('moyenne');
+
+/** Value indices of the (is_claim, incident, urgence) combination LABELS.md allows. */
+export interface ActionChoice {
+  claim: number;
+  incident: number;
+  urgence: number;
+}
 
 /**
- * Labels from probabilities. `is_claim`, `incident` and `urgence` are chosen
- * together, as the most probable combination that LABELS.md allows; the raw
- * confidence is the mean probability of the chosen values.
+ * The most probable (is_claim, incident, urgence) that LABELS.md allows, from
+ * the probabilities of one tweet starting at `offset` (training scores many
+ * tweets held in one array): a claim is never `information`, and a claim or
+ * an incident is at least `moyenne`.
  */
-export function decode(probabilities: Float64Array): { labels: Omit<Labels, 'confidence'>; rawConfidence: number } {
-  const p = (label: LabelName, index: number): number => probabilities[FIRST_SLOT[label] + index] as number;
-  const pick = <L extends LabelName>(label: L): number => {
-    let bestIndex = 0;
-    for (let i = 1; i < LABEL_VALUES[label].length; i++) if (p(label, i) > p(label, bestIndex)) bestIndex = i;
-    return bestIndex;
-  };
-  let best = { claim: 0, incident: 0, urgence: 0, score: -1 };
-  for (let claim = 0; claim < 2; claim++) {
+export function bestActionChoice(probabilities: Float64Array, offset = 0): ActionChoice & { score: number } {
+  const claimAt = offset + FIRST_SLOT.is_claim;
+  const incidentAt = offset + FIRST_SLOT.incident;
+  const urgenceAt = offset + FIRST_SLOT.urgence;
+  // Locals, not an object per improvement: this runs for every tweet.
+  let bestClaim = 0;
+  let bestIncident = 0;
+  let bestUrgence = 0;
+  let bestScore = -1;
+  for (let claim = 0; claim < LABEL_VALUES.is_claim.length; claim++) {
     for (let incident = 0; incident < LABEL_VALUES.incident.length; incident++) {
-      if (LABEL_VALUES.is_claim[claim] === 'oui' && incident === 0) continue; // a claim is never `information`
-      for (let urgence = 0; urgence < 4; urgence++) {
-        const needsAction = LABEL_VALUES.is_claim[claim] === 'oui' || incident !== 0;
-        if (needsAction && urgence < URGENCE_INDEX.moyenne) continue;
-        const score = p('is_claim', claim) * p('incident', incident) * p('urgence', urgence);
-        if (score > best.score) best = { claim, incident, urgence, score };
+      if (claim === CLAIM_OUI && incident === INFORMATION) continue;
+      const needsAction = claim === CLAIM_OUI || incident !== INFORMATION;
+      const pair = (probabilities[claimAt + claim] as number) * (probabilities[incidentAt + incident] as number);
+      for (let urgence = needsAction ? MOYENNE : 0; urgence < LABEL_VALUES.urgence.length; urgence++) {
+        const score = pair * (probabilities[urgenceAt + urgence] as number);
+        if (score > bestScore) {
+          bestClaim = claim;
+          bestIncident = incident;
+          bestUrgence = urgence;
+          bestScore = score;
+        }
       }
     }
   }
-  const sentiment = pick('sentiment');
-  const topics = pick('topics');
+  return { claim: bestClaim, incident: bestIncident, urgence: bestUrgence, score: bestScore };
+}
+
+/** The index of the most probable value of a label. */
+export function bestValue(probabilities: Float64Array, label: LabelName, offset = 0): number {
+  const first = offset + FIRST_SLOT[label];
+  let bestIndex = 0;
+  for (let i = 1; i < LABEL_VALUES[label].length; i++) if ((probabilities[first + i] as number) > (probabilities[first + bestIndex] as number)) bestIndex = i;
+  return bestIndex;
+}
+
+/**
+ * Labels from probabilities. `is_claim`, `incident` and `urgence` are chosen
+ * together (bestActionChoice); the raw confidence is the mean probability of the chosen values.
+ */
+export function decode(probabilities: Float64Array): { labels: Omit<Labels, 'confidence'>; rawConfidence: number } {
+  const p = (label: LabelName, index: number): number => probabilities[FIRST_SLOT[label] + index] as number;
+  const best = bestActionChoice(probabilities);
+  const sentiment = bestValue(probabilities, 'sentiment');
+  const topics = bestValue(probabilities, 'topics');
   const rawConfidence = (p('sentiment', sentiment) + p('is_claim', best.claim) + p('urgence', best.urgence) + p('topics', topics) + p('incident', best.incident)) / 5;
   return {
     labels: {

@@ -1,5 +1,6 @@
 /** `fmc`: the command line of FreeMobilaChat. */
 import { Command, Option } from 'commander';
+import { GENERATED_KINDS } from '../bench/report.js';
 import { LLM_PROVIDERS } from '../config/index.js';
 import { MODES } from '../pipeline/index.js';
 
@@ -106,9 +107,10 @@ withLlmOptions(program.command('serve'))
 
 program
   .command('bench')
-  .description('time each mode cold and warm on one input, measure in-process throughput, write a markdown report')
-  .option('--input <file>', 'input to run on (default: the demo file up-sampled to 2,634 rows)')
-  .option('--rows <n>', 'up-sample (or cut) the input to this many rows')
+  .description('time each mode cold and warm on short and real-length inputs, measure in-process throughput, write a markdown report')
+  .option('--input <file>', 'input to run on as it is, or to generate from with --rows (default: the demo file, made into 2,634 rows)')
+  .option('--rows <n>', 'generate inputs of this many rows from the input')
+  .addOption(new Option('--inputs <kinds...>', 'generated inputs: short (rows cycled) and real-length (composed to real tweets\' lengths)').choices(GENERATED_KINDS).default([...GENERATED_KINDS]))
   .addOption(new Option('--modes <modes...>', 'modes to run').choices(MODES).default(['fast', 'balanced']))
   .option('--report <file>', 'markdown report; an existing one is compared with', 'benchmark_report.md')
   .action(async (options) => (await import('./bench.js')).benchCommand(options));

@@ -7,11 +7,30 @@ import { saveModel, sha256 } from '../classify/model.js';
 import { LABEL_NAMES } from '../labels.js';
 import { modelCard } from '../train/card.js';
 import { evaluate, type EvaluationReport } from '../train/metrics.js';
-import { DEFAULT_TRAIN_OPTIONS, readLabelled, train, type Example } from '../train/train.js';
+import { crossValidate, DEFAULT_TRAIN_OPTIONS, readLabelled, summarise, train, labelWeights, type Example, type LabelWeights, type Origin, type TrainOptions } from '../train/train.js';
+import { UsageError } from './errors.js';
+
+/** `0.5` (every label) or `0.5,is_claim=0.2` (then per label). */
+const LabelWeightsFlag = z.string().transform((flag, context): LabelWeights => {
+  const [all, ...overrides] = flag.split(',');
+  const weight = (text: string | undefined): number => (text !== undefined && /^\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : Number.NaN);
+  const perLabel: Record<string, string | undefined> = Object.fromEntries(overrides.map((override) => override.split('=').map((part) => part.trim())));
+  const result = labelWeights(weight(all), Object.fromEntries(Object.entries(perLabel).map(([label, value]) => [label, weight(value)])));
+  const wrong = Object.keys(perLabel).filter((label) => !(LABEL_NAMES as string[]).includes(label));
+  if (wrong.length > 0 || Object.values(result).some(Number.isNaN)) {
+    context.addIssue({ code: 'custom', message: `"${flag}": expected a weight such as 0.5, optionally followed by label=weight pairs (${LABEL_NAMES.join(', ')})` });
+  }
+  return result;
+});
 
 const TrainOptions = z.object({
   train: z.string().min(1),
+  paraphrases: z.string().min(1).optional(),
+  written: z.string().min(1).optional(),
+  paraphraseWeight: LabelWeightsFlag.default(DEFAULT_TRAIN_OPTIONS.originWeights.paraphrase),
+  writtenWeight: LabelWeightsFlag.default(DEFAULT_TRAIN_OPTIONS.originWeights.written),
   dev: z.string().min(1).optional(),
+  includeDev: z.boolean().default(false),
   out: z.string().min(1),
   seed: z.coerce.number().int().default(DEFAULT_TRAIN_OPTIONS.seed),
 });
@@ -31,25 +50,51 @@ function scoreExamples(examples: readonly Example[], modelPath?: string): Evalua
   return evaluate(examples.map((example) => example.gold), examples.map((example) => classifier.classify(example.input)));
 }
 
+/** A labelled file and what the model card says of it. */
+async function readSource(path: string, origin: Origin): Promise<{ examples: Example[]; file: { name: string; sha256: string; rows: number } }> {
+  const examples = await readLabelled(path, warn, origin);
+  return { examples, file: { name: basename(path), sha256: sha256(await readFile(path)).slice(0, 16), rows: examples.length } };
+}
+
 export async function trainCommand(rawOptions: unknown): Promise<void> {
   const options = TrainOptions.parse(rawOptions);
-  const examples = await readLabelled(options.train, warn);
-  if (examples.length === 0) throw new Error(`${options.train}: no labelled rows to train on`);
+  if (options.includeDev && options.dev === undefined) throw new UsageError('--include-dev needs --dev');
+  const sources = [
+    await readSource(options.train, 'real'),
+    ...(options.paraphrases === undefined ? [] : [await readSource(options.paraphrases, 'paraphrase')]),
+    ...(options.written === undefined ? [] : [await readSource(options.written, 'written')]),
+  ];
+  const examples = sources.flatMap((source) => source.examples);
+  if (!examples.some((example) => example.origin === 'real')) throw new Error(`${options.train}: no labelled rows to train on`);
+  const dev = options.dev === undefined ? undefined : await readSource(options.dev, 'real');
   const name = basename(options.out).replace(/\.fmcmodel$/, '');
   const modelPath = `${options.out.replace(/\.fmcmodel$/, '')}.fmcmodel`;
+  const trainOptions: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, seed: options.seed, originWeights: { paraphrase: options.paraphraseWeight, written: options.writtenWeight } };
+  const info = { files: sources.map((source) => source.file), devFile: dev?.file };
   const started = performance.now();
-  const model = train(name, examples, { ...DEFAULT_TRAIN_OPTIONS, seed: options.seed }, {
-    trainFile: basename(options.train),
-    trainSha256: sha256(await readFile(options.train)),
-    devFile: options.dev === undefined ? undefined : basename(options.dev),
-  });
+  const seconds = (): string => ((performance.now() - started) / 1000).toFixed(1);
+  const say = (message: string): boolean => process.stderr.write(`${message}\n`);
+
+  const trained = train(name, examples, trainOptions, info);
+  say(`trained on ${examples.length} tweets in ${seconds()} s; cross-validation on the real tweets: mean macro-F1 ${trained.crossValidation.meanMacroF1}`);
+  // What the paraphrases and written tweets add, measured on the same real folds.
+  const realOnly = examples.length === sources[0]?.examples.length ? undefined : summarise(crossValidate(examples.filter((example) => example.origin === 'real'), trainOptions).report);
+  if (realOnly !== undefined) say(`cross-validation trained on the real tweets only: ${realOnly.meanMacroF1}`);
   await mkdir(dirname(modelPath), { recursive: true });
-  await saveModel(modelPath, model);
-  process.stderr.write(`trained on ${examples.length} tweets in ${((performance.now() - started) / 1000).toFixed(1)} s → ${modelPath}\n`);
-  const dev = options.dev === undefined ? undefined : scoreExamples(await readLabelled(options.dev, warn), modelPath);
+  await saveModel(modelPath, trained.model);
+  const devReport = dev === undefined ? undefined : scoreExamples(dev.examples, modelPath);
+  if (devReport !== undefined) say(`dev: mean macro-F1 ${devReport.meanMacroF1}, ECE ${devReport.ece}`);
+  let shipped = trained.model;
+  if (options.includeDev && dev !== undefined) {
+    // Settings are fixed and dev is reported: the shipped weights learn from dev's real tweets too.
+    shipped = train(name, [...examples, ...dev.examples], trainOptions, { ...info, devIncluded: true }).model;
+    await saveModel(modelPath, shipped);
+    say(`retrained on train + dev (${examples.length + dev.examples.length} tweets) in ${seconds()} s`);
+  }
   const cardPath = modelPath.replace(/\.fmcmodel$/, '.md');
-  await writeFile(cardPath, modelCard(model.header, (await stat(modelPath)).size, dev, new Date().toISOString().slice(0, 10)));
-  if (dev !== undefined) process.stderr.write(`dev: mean macro-F1 ${dev.meanMacroF1}, ECE ${dev.ece}; model card ${cardPath}\n`);
+  const card = { devReport, realOnly, trainedWithoutDev: trained.model.header };
+  await writeFile(cardPath, modelCard(shipped.header, (await stat(modelPath)).size, card, new Date().toISOString().slice(0, 10)));
+  say(`${modelPath} and its model card ${cardPath}, ${seconds()} s`);
 }
 
 const pad = (text: string | number, width: number): string => String(text).padStart(width);

@@ -6,18 +6,36 @@
  */
 import { cleanTweet } from '../clean/index.js';
 import { DEFAULT_FEATURE_CONFIG, extractFeatures, type FeatureConfig, type SparseFeatures } from '../classify/features.js';
-import { computeLogits, decode, quantizeWeights, sha256, softmaxPerLabel, type Model, type ModelHeader, type QuantizedWeights } from '../classify/model.js';
+import { bestActionChoice, bestValue, calibrate as calibrateConfidence, computeLogits, decode, quantizeWeights, sha256, softmaxPerLabel, type LogitAdjustment, type Model, type ModelHeader, type QuantizedWeights } from '../classify/model.js';
 import type { ClassifierInput } from '../classify/types.js';
 import { openInput } from '../ingest/index.js';
 import { FIRST_SLOT, LABEL_NAMES, LABEL_VALUES, SLOT_COUNT, type LabelName, type Labels } from '../labels.js';
-import { labelReport } from './metrics.js';
+import { seededRandom } from '../random.js';
+import { evaluate, type EvaluationReport } from './metrics.js';
 
 export type GoldLabels = Omit<Labels, 'confidence'>;
+
+/**
+ * Where a labelled tweet comes from. Only real tweets are ever validated on:
+ * a written tweet is composed for training, and a paraphrase rewords a real
+ * tweet, so it trains only where its source does.
+ */
+export type Origin = 'real' | 'paraphrase' | 'written';
 
 export interface Example {
   id: string;
   input: ClassifierInput;
   gold: GoldLabels;
+  origin: Origin;
+  /** The real tweet a paraphrase rewords. */
+  sourceId?: string | undefined;
+}
+
+export type LabelWeights = Record<LabelName, number>;
+
+/** The same weight for every label, then the given ones. */
+export function labelWeights(weight: number, overrides: Partial<LabelWeights> = {}): LabelWeights {
+  return { ...(Object.fromEntries(LABEL_NAMES.map((label) => [label, weight])) as LabelWeights), ...overrides };
 }
 
 export interface TrainOptions {
@@ -38,6 +56,8 @@ export interface TrainOptions {
   folds: number;
   seed: number;
   features: FeatureConfig;
+  /** Weight of a paraphrase and of a written tweet in the loss of each label, against 1 for a real tweet. */
+  originWeights: Record<Exclude<Origin, 'real'>, LabelWeights>;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
@@ -50,10 +70,17 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   folds: 5,
   seed: 42,
   features: DEFAULT_FEATURE_CONFIG,
+  originWeights: { paraphrase: labelWeights(1), written: labelWeights(1) },
 };
 
-/** Labelled rows of any input format; rows whose labels are missing or not in LABELS.md are skipped and reported. */
-export async function readLabelled(path: string, onSkip: (message: string) => void = () => undefined): Promise<Example[]> {
+const ORIGIN_OF_SOURCE: Record<string, Origin> = { paraphrase: 'paraphrase', written: 'written' };
+
+/**
+ * Labelled rows of any input format; rows whose labels are missing or not in
+ * LABELS.md are skipped and reported. A row's `source` field (`paraphrase`,
+ * `written`) names its origin, else `origin`; `source_id` names a paraphrase's source.
+ */
+export async function readLabelled(path: string, onSkip: (message: string) => void = () => undefined, origin: Origin = 'real'): Promise<Example[]> {
   const input = await openInput(path, { onProblem: (problem) => onSkip(`${problem.file}:${problem.line}: ${problem.message}`) });
   const examples: Example[] = [];
   for await (const row of input.rows) {
@@ -68,50 +95,73 @@ export async function readLabelled(path: string, onSkip: (message: string) => vo
       onSkip(`${input.name}:${row.line}: skipped, no valid ${wrong.join(', ')}`);
       continue;
     }
-    const author = typeof row.fields.author === 'string' ? row.fields.author : undefined;
-    examples.push({ id: row.id, input: { tweet: cleanTweet(row.text), author }, gold: gold as GoldLabels });
+    const text = (name: string): string | undefined => (typeof row.fields[name] === 'string' ? (row.fields[name] as string) : undefined);
+    examples.push({
+      id: row.id,
+      input: { tweet: cleanTweet(row.text), author: text('author') },
+      gold: gold as GoldLabels,
+      origin: ORIGIN_OF_SOURCE[text('source') ?? ''] ?? origin,
+      sourceId: text('source_id'),
+    });
   }
   return examples;
-}
-
-/** mulberry32: a small seeded generator, so training is repeatable. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Encoded {
   features: SparseFeatures;
   /** Index of the gold value of each label, in LABEL_NAMES order. */
   gold: number[];
+  /** Weight of the example in the loss of each label, in LABEL_NAMES order (its origin's). */
+  weights: number[];
 }
 
-function encode(examples: readonly Example[], features: FeatureConfig): Encoded[] {
-  return examples.map(({ input, gold }) => ({
-    features: extractFeatures(input, features),
+function encode(examples: readonly Example[], options: TrainOptions): Encoded[] {
+  return examples.map(({ input, gold, origin }) => ({
+    features: extractFeatures(input, options.features),
     gold: LABEL_NAMES.map((label) => (LABEL_VALUES[label] as readonly string[]).indexOf(gold[label])),
+    weights: LABEL_NAMES.map((label) => (origin === 'real' ? 1 : options.originWeights[origin][label])),
   }));
+}
+
+/** Marks examples that are in every training fold and never validated on. */
+export const ALWAYS_TRAINED = -1;
+
+/**
+ * The cross-validation fold of each example: real tweets are dealt at random
+ * (seeded), a paraphrase follows its source tweet (so no rewording of a
+ * validated tweet is trained on), and written tweets, like paraphrases of
+ * tweets that are not here, are in every training fold and no validation fold.
+ */
+export function assignFolds(examples: readonly Example[], folds: number, seed: number): Int32Array {
+  const random = seededRandom(seed);
+  const foldOf = new Int32Array(examples.length).fill(ALWAYS_TRAINED);
+  const foldOfReal = new Map<string, number>();
+  examples.forEach((example, i) => {
+    if (example.origin !== 'real') return;
+    foldOf[i] = Math.floor(random() * folds);
+    foldOfReal.set(example.id, foldOf[i] as number);
+  });
+  examples.forEach((example, i) => {
+    if (example.origin === 'paraphrase') foldOf[i] = foldOfReal.get(example.sourceId ?? '') ?? ALWAYS_TRAINED;
+  });
+  return foldOf;
 }
 
 function classWeights(data: readonly Encoded[], power: number): Float64Array {
   const counts = new Float64Array(SLOT_COUNT);
-  for (const { gold } of data) {
+  const totals = new Float64Array(LABEL_NAMES.length);
+  for (const { gold, weights } of data) {
     LABEL_NAMES.forEach((label, i) => {
       const slot = FIRST_SLOT[label] + (gold[i] as number);
-      counts[slot] = (counts[slot] as number) + 1;
+      counts[slot] = (counts[slot] as number) + (weights[i] as number);
+      totals[i] = (totals[i] as number) + (weights[i] as number);
     });
   }
   const weights = new Float64Array(SLOT_COUNT);
-  for (const label of LABEL_NAMES) {
+  for (const [l, label] of LABEL_NAMES.entries()) {
     const k = LABEL_VALUES[label].length;
     for (let v = 0; v < k; v++) {
-      const share = Math.max(counts[FIRST_SLOT[label] + v] as number, 1) / data.length;
+      const share = Math.max(counts[FIRST_SLOT[label] + v] as number, 1) / (totals[l] as number);
       weights[FIRST_SLOT[label] + v] = (share * k) ** -power;
     }
   }
@@ -148,12 +198,12 @@ function fit(data: readonly Encoded[], options: TrainOptions): Float32Array {
       [order[i], order[j]] = [order[j] as number, order[i] as number];
     }
     for (const index of order) {
-      const { features, gold } = data[index] as Encoded;
+      const { features, gold, weights: exampleWeights } = data[index] as Encoded;
       const probabilities = softmaxPerLabel(computeLogits(weights, features));
       LABEL_NAMES.forEach((label, l) => {
         const first = FIRST_SLOT[label];
         const goldSlot = first + (gold[l] as number);
-        const weight = weightOfClass[goldSlot] as number;
+        const weight = (exampleWeights[l] as number) * (weightOfClass[goldSlot] as number);
         for (let v = 0; v < LABEL_VALUES[label].length; v++) {
           gradient[first + v] = weight * ((probabilities[first + v] as number) - (first + v === goldSlot ? 1 : 0));
         }
@@ -196,32 +246,79 @@ function fitTemperatures(logits: readonly Float64Array[], data: readonly Encoded
   return result;
 }
 
-function macroF1Of(label: LabelName, data: readonly Encoded[], predicted: readonly Omit<Labels, 'confidence'>[]): number {
-  const l = LABEL_NAMES.indexOf(label);
-  const values = LABEL_VALUES[label] as readonly string[];
-  return labelReport(label, data.map((example) => values[example.gold[l] as number] as string), predicted.map((labels) => labels[label])).macroF1;
+/** Macro-F1 of one label from value indices, as labelReport computes it (without its strings: bias fitting calls it thousands of times). */
+function macroF1OfIndices(valueCount: number, gold: Int32Array, predicted: Int32Array): number {
+  const truePositives = new Float64Array(valueCount);
+  const predictedCount = new Float64Array(valueCount);
+  const support = new Float64Array(valueCount);
+  for (let i = 0; i < gold.length; i++) {
+    const g = gold[i] as number;
+    const p = predicted[i] as number;
+    support[g] = (support[g] as number) + 1;
+    predictedCount[p] = (predictedCount[p] as number) + 1;
+    if (g === p) truePositives[g] = (truePositives[g] as number) + 1;
+  }
+  let sum = 0;
+  for (let v = 0; v < valueCount; v++) {
+    const tp = truePositives[v] as number;
+    if (tp > 0) sum += (2 * tp) / ((predictedCount[v] as number) + (support[v] as number));
+  }
+  return sum / valueCount;
 }
+
+const JOINTLY_DECODED: ReadonlySet<LabelName> = new Set(['is_claim', 'incident', 'urgence']);
 
 /**
  * Per-value biases that maximise each label's out-of-fold macro-F1 (coordinate
  * ascent, two passes). A bias moves off zero only for a clear gain, so noise
- * in a few rare examples does not tilt the model.
+ * in a few rare examples does not tilt the model. Only the softmax of the
+ * label being tuned is recomputed at each step.
  */
 function fitBiases(logits: readonly Float64Array[], data: readonly Encoded[], temperatures: Record<LabelName, number>): number[] {
+  const n = logits.length;
   const biases: number[] = new Array<number>(SLOT_COUNT).fill(0);
-  const score = (label: LabelName): number =>
-    macroF1Of(label, data, logits.map((logit) => decode(softmaxPerLabel(logit, { temperatures, biases })).labels));
+  const probabilities = new Float64Array(n * SLOT_COUNT);
+  const refresh = (label: LabelName): void => {
+    const first = FIRST_SLOT[label];
+    const end = first + LABEL_VALUES[label].length;
+    const temperature = temperatures[label];
+    for (let i = 0; i < n; i++) {
+      const logit = logits[i] as Float64Array;
+      const offset = i * SLOT_COUNT;
+      let max = -Infinity;
+      for (let slot = first; slot < end; slot++) max = Math.max(max, (probabilities[offset + slot] = (logit[slot] as number) / temperature + (biases[slot] as number)));
+      let sum = 0;
+      for (let slot = first; slot < end; slot++) sum += probabilities[offset + slot] = Math.exp((probabilities[offset + slot] as number) - max);
+      for (let slot = first; slot < end; slot++) probabilities[offset + slot] = (probabilities[offset + slot] as number) / sum;
+    }
+  };
+  for (const label of LABEL_NAMES) refresh(label);
+  const predicted = new Int32Array(n);
+  const score = (label: LabelName, gold: Int32Array): number => {
+    for (let i = 0; i < n; i++) {
+      const offset = i * SLOT_COUNT;
+      if (!JOINTLY_DECODED.has(label)) predicted[i] = bestValue(probabilities, label, offset);
+      else {
+        const choice = bestActionChoice(probabilities, offset);
+        predicted[i] = label === 'is_claim' ? choice.claim : label === 'incident' ? choice.incident : choice.urgence;
+      }
+    }
+    return macroF1OfIndices(LABEL_VALUES[label].length, gold, predicted);
+  };
   for (let pass = 0; pass < 2; pass++) {
-    for (const label of LABEL_NAMES) {
+    for (const [l, label] of LABEL_NAMES.entries()) {
+      const gold = Int32Array.from(data, (example) => example.gold[l] as number);
       for (let slot = FIRST_SLOT[label]; slot < FIRST_SLOT[label] + LABEL_VALUES[label].length; slot++) {
         const kept = biases[slot] as number;
-        let best = { bias: kept, f1: score(label) + 0.002 };
+        let best = { bias: kept, f1: score(label, gold) + 0.002 };
         for (const bias of BIAS_STEPS) {
           biases[slot] = bias;
-          const f1 = score(label);
+          refresh(label);
+          const f1 = score(label, gold);
           if (f1 > best.f1 || (f1 === best.f1 && Math.abs(bias) < Math.abs(best.bias))) best = { bias, f1 };
         }
         biases[slot] = best.bias;
+        refresh(label);
       }
     }
   }
@@ -247,41 +344,91 @@ export function isotonic(points: Array<{ x: number; y: number }>): { x: number[]
   return { x: kept.map((k) => Math.round(k.x * 1e4) / 1e4), y: kept.map((k) => Math.round(k.y * 1e4) / 1e4) };
 }
 
-export function train(name: string, examples: readonly Example[], options: TrainOptions = DEFAULT_TRAIN_OPTIONS, extraInfo: Record<string, unknown> = {}): Model {
-  const data = encode(examples, options.features);
-  const random = seededRandom(options.seed + 1);
-  const foldOf = data.map(() => Math.floor(random() * options.folds));
+/** What cross-validation on the real tweets measured, with the calibration it learned. */
+export interface CrossValidation {
+  /** Macro-F1 and ECE of the out-of-fold predictions of the real tweets, biases cross-fitted (see below). */
+  report: EvaluationReport;
+  adjustment: LogitAdjustment;
+  calibration: ModelHeader['calibration'];
+  /** The fold fits, averaged into the shipped weights. */
+  foldWeights: Float32Array[];
+}
+
+/**
+ * Fits one model per fold (trained on every example outside it), predicts the
+ * real tweets of the fold, and learns the calibration on those out-of-fold
+ * predictions. The reported figures are honest: each fold's predictions are
+ * scored with biases tuned on the other folds only.
+ */
+export function crossValidate(examples: readonly Example[], options: TrainOptions, data: readonly Encoded[] = encode(examples, options)): CrossValidation {
+  const foldOf = assignFolds(examples, options.folds, options.seed + 1);
   // The folds' models are quantized as the shipped one is, so calibration sees the same logits.
   const foldWeights = Array.from({ length: options.folds }, (_, fold) => fitAveraged(data.filter((_, i) => foldOf[i] !== fold), options));
   const foldModels: QuantizedWeights[] = foldWeights.map(quantizeWeights);
+  // Paraphrases have a fold (they stay out of their source's training folds) but are never scored.
+  const validated = data.flatMap((example, i) => (examples[i]?.origin === 'real' ? [{ example, fold: foldOf[i] as number }] : []));
+  if (validated.length === 0) throw new Error('no real tweet to validate on: training needs real labelled tweets');
+  const gold = validated.map(({ example }) => example);
+  const logits = validated.map(({ example, fold }) => {
+    const model = foldModels[fold] as QuantizedWeights;
+    return computeLogits(model.weights, example.features, model.weightScales);
+  });
+  const temperatures = fitTemperatures(logits, gold);
+  const crossFitted = new Array<GoldLabels>(validated.length);
+  for (let fold = 0; fold < options.folds; fold++) {
+    const others = validated.flatMap((v, i) => (v.fold === fold ? [] : [i]));
+    const biases = fitBiases(others.map((i) => logits[i] as Float64Array), others.map((i) => gold[i] as Encoded), temperatures);
+    validated.forEach((v, i) => {
+      if (v.fold === fold) crossFitted[i] = decode(softmaxPerLabel(logits[i] as Float64Array, { temperatures, biases })).labels;
+    });
+  }
+  const adjustment = { temperatures, biases: fitBiases(logits, gold, temperatures) };
+  const points = gold.map((example, i) => {
+    const { labels, rawConfidence } = decode(softmaxPerLabel(logits[i] as Float64Array, adjustment));
+    return { x: rawConfidence, y: rightShare(labels, example) };
+  });
+  const calibration = isotonic(points);
+  const predicted = crossFitted.map((labels, i) => ({ ...labels, confidence: calibrateConfidence(calibration, decode(softmaxPerLabel(logits[i] as Float64Array, adjustment)).rawConfidence) }));
+  const report = evaluate(gold.map(goldLabels), predicted);
+  return { report, adjustment, calibration, foldWeights };
+}
+
+function goldLabels(example: Encoded): GoldLabels {
+  return Object.fromEntries(LABEL_NAMES.map((label, l) => [label, LABEL_VALUES[label][example.gold[l] as number]])) as unknown as GoldLabels;
+}
+
+function rightShare(labels: GoldLabels, example: Encoded): number {
+  return LABEL_NAMES.filter((label, l) => labels[label] === LABEL_VALUES[label][example.gold[l] as number]).length / LABEL_NAMES.length;
+}
+
+export function train(name: string, examples: readonly Example[], options: TrainOptions = DEFAULT_TRAIN_OPTIONS, extraInfo: Record<string, unknown> = {}): { model: Model; crossValidation: EvaluationReport } {
+  const data = encode(examples, options);
+  const { report, adjustment, calibration, foldWeights } = crossValidate(examples, options, data);
+  const { weights, weightScales } = quantizeWeights(
+    blend([{ table: fitAveraged(data, options), share: 1 - options.foldShare }, ...foldWeights.map((table) => ({ table, share: options.foldShare / options.folds }))]),
+  );
+  const count = (origin: Origin): number => examples.filter((example) => example.origin === origin).length;
   const header: ModelHeader = {
     format: 'fmc-model',
     version: 4,
     name,
     features: options.features,
     labelValues: LABEL_VALUES,
-    adjustment: { temperatures: Object.fromEntries(LABEL_NAMES.map((label) => [label, 1])) as Record<LabelName, number>, biases: [] },
-    calibration: { x: [], y: [] },
-    weightScales: [],
-    weightsSha256: '',
-    training: { ...extraInfo, examples: data.length, options },
+    adjustment,
+    calibration,
+    weightScales,
+    weightsSha256: sha256(new Uint8Array(weights.buffer)),
+    training: { ...extraInfo, examples: data.length, real: count('real'), paraphrases: count('paraphrase'), written: count('written'), options, crossValidation: summarise(report) },
   };
-  const logits = data.map((example, i) => {
-    const fold = foldModels[foldOf[i] as number] as QuantizedWeights;
-    return computeLogits(fold.weights, example.features, fold.weightScales);
-  });
-  const temperatures = fitTemperatures(logits, data);
-  header.adjustment = { temperatures, biases: fitBiases(logits, data, temperatures) };
-  const points = data.map((example, i) => {
-    const { labels, rawConfidence } = decode(softmaxPerLabel(logits[i] as Float64Array, header.adjustment));
-    const right = LABEL_NAMES.filter((label, l) => labels[label] === LABEL_VALUES[label][example.gold[l] as number]).length;
-    return { x: rawConfidence, y: right / LABEL_NAMES.length };
-  });
-  header.calibration = isotonic(points);
-  const { weights, weightScales } = quantizeWeights(
-    blend([{ table: fitAveraged(data, options), share: 1 - options.foldShare }, ...foldWeights.map((table) => ({ table, share: options.foldShare / options.folds }))]),
-  );
-  header.weightScales = weightScales;
-  header.weightsSha256 = sha256(new Uint8Array(weights.buffer));
-  return { header, weights };
+  return { model: { header, weights }, crossValidation: report };
+}
+
+/** The figures a model card keeps of an evaluation: mean and per-label macro-F1, ECE. */
+export function summarise(report: EvaluationReport): { examples: number; meanMacroF1: number; ece: number; macroF1: Record<LabelName, number> } {
+  return {
+    examples: report.examples,
+    meanMacroF1: report.meanMacroF1,
+    ece: report.ece,
+    macroF1: Object.fromEntries(LABEL_NAMES.map((label) => [label, report.labels[label].macroF1])) as Record<LabelName, number>,
+  };
 }
