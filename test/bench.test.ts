@@ -34,7 +34,7 @@ const SHORT: InputBench = {
     { mode: 'fast', run: 'warm', wallMs: 500, stats: stats(450, 20, { classify: { memory: 0, disk: 760, misses: 40 } }) },
   ],
   skipped: [{ mode: 'balanced', reason: 'LLM unreachable at http://127.0.0.1:11434' }],
-  throughput: { rulesTweetsPerSecond: 60000, modelTweetsPerSecond: 20000, modelLoadMs: 17, modelBytes: 12 * 2 ** 20 },
+  throughput: { rulesTweetsPerSecond: 60000, modelTweetsPerSecond: 20000, threads: 2, threadsTweetsPerSecond: 36000, modelLoadMs: 17, modelBytes: 12 * 2 ** 20 },
 };
 
 const RESULT: BenchResult = {
@@ -56,8 +56,9 @@ test('the report shows the machine, each run, skipped modes, phase bars and thro
   // The longest phase fills the bar; the others are in proportion.
   assert.match(report, /classify {3}█{30} 400 ms/);
   assert.match(report, /read_clean █{8}░{22} 100 ms/);
-  assert.match(report, /\| 60,000 tweets\/s \| 20,000 tweets\/s \| 17 ms \| 12\.0 MB \|/);
-  assert.match(report, /\| 60,000 tweets\/s \| 10,000 tweets\/s \| 17 ms \| 12\.0 MB \|/);
+  assert.match(report, /clean \+ rules \+ model, 2 threads/);
+  assert.match(report, /\| 60,000 tweets\/s \| 20,000 tweets\/s \| 36,000 tweets\/s \| 17 ms \| 12\.0 MB \|/);
+  assert.match(report, /\| 60,000 tweets\/s \| 10,000 tweets\/s \| 36,000 tweets\/s \| 17 ms \| 12\.0 MB \|/);
   assert.doesNotMatch(report, /Compared with/);
   assert.deepEqual(readReportData(report), RESULT);
 });
@@ -113,5 +114,6 @@ test('fmc bench runs each mode cold then warm and writes the report; a mode with
   assert.equal(short.skipped[0]?.mode, 'balanced');
   assert.match(short.skipped[0]?.reason ?? '', /^cannot reach Ollama at http:\/\/127\.0\.0\.1:\d+: fetch failed \(ECONNREFUSED\)/);
   assert.ok(short.throughput.modelTweetsPerSecond > 0);
+  assert.ok((short.throughput.threadsTweetsPerSecond ?? 0) > 0);
   assert.match(result.stdout, /# FreeMobilaChat benchmark/);
 });

@@ -16,6 +16,9 @@ import { createModelClassifier, loadModel } from '../classify/model.js';
 import { createRulesClassifier } from '../classify/rules.js';
 import type { TweetClassifier } from '../classify/types.js';
 import { openInput } from '../ingest/index.js';
+import { Piscina } from 'piscina';
+import { WORKER } from '../server/jobs.js';
+import type { ClassifyTask } from '../server/worker.js';
 import { openDatabase, RunStore } from '../store/index.js';
 import { realLengthTexts } from './real-length.js';
 import type { BenchResult, GeneratedKind, InputBench, InputKind, Machine, MeasuredRun, SkippedMode, Throughput } from './report.js';
@@ -100,7 +103,29 @@ function tweetsPerSecond(classifier: TweetClassifier, texts: readonly string[]):
   return Math.round(texts.length / ((performance.now() - started) / 1000));
 }
 
-/** Clean + rules and clean + rules + model on one core, on the input's texts made distinct. */
+/** Rows per task sent to a thread: large enough that messaging costs little. */
+const THREAD_BATCH = 1000;
+
+/**
+ * Clean + dedup + rules + model on `threads` worker threads of the server's
+ * pool (its `classifyTweets` task), after each thread has loaded the model
+ * and warmed up: what the machine's cores give together.
+ */
+async function threadsTweetsPerSecond(texts: readonly string[], threads: number): Promise<number> {
+  const pool = new Piscina<ClassifyTask, unknown>({ filename: WORKER, name: 'classifyTweets', minThreads: threads, maxThreads: threads });
+  const task = (batch: readonly string[]): ClassifyTask => ({ rows: batch.map((text, i) => ({ index: i, line: i + 1, id: String(i), text, fields: {} })), modelPath: undefined });
+  try {
+    await Promise.all(Array.from({ length: threads }, () => pool.run(task(texts.slice(0, 2 * THREAD_BATCH)))));
+    const started = performance.now();
+    const batches = Array.from({ length: Math.ceil(texts.length / THREAD_BATCH) }, (_, i) => texts.slice(i * THREAD_BATCH, (i + 1) * THREAD_BATCH));
+    await Promise.all(batches.map((batch) => pool.run(task(batch))));
+    return Math.round(texts.length / ((performance.now() - started) / 1000));
+  } finally {
+    await pool.destroy();
+  }
+}
+
+/** Clean + rules and clean + rules + model on one core, then on every core, on the input's texts made distinct. */
 async function measureThroughput(input: string, tweets: number): Promise<Throughput> {
   const texts: string[] = [];
   for await (const row of (await openInput(input)).rows) {
@@ -116,6 +141,8 @@ async function measureThroughput(input: string, tweets: number): Promise<Through
   return {
     rulesTweetsPerSecond: tweetsPerSecond(createRulesClassifier(), distinct),
     modelTweetsPerSecond: tweetsPerSecond(model, distinct),
+    threads: cpus().length,
+    threadsTweetsPerSecond: await threadsTweetsPerSecond(distinct, cpus().length),
     modelLoadMs,
     modelBytes: statSync(DEFAULT_MODEL_PATH).size,
   };

@@ -27,6 +27,9 @@ export interface SkippedMode {
 export interface Throughput {
   rulesTweetsPerSecond: number;
   modelTweetsPerSecond: number;
+  /** Clean + dedup + rules + model on this many worker threads at once (absent in older reports). */
+  threads?: number;
+  threadsTweetsPerSecond?: number;
   modelLoadMs: number;
   modelBytes: number;
 }
@@ -142,11 +145,11 @@ function inputSection(input: InputBench): string[] {
   lines.push('', '### Time per phase', '');
   for (const run of input.runs) lines.push(`\`${run.mode}\` · ${run.run}`, '', phaseChart(run.stats), '');
   lines.push(
-    '### In process, one core',
+    '### In process',
     '',
-    '| clean + rules | clean + rules + model | model load | model file |',
-    '|---:|---:|---:|---:|',
-    `| ${integer.format(throughput.rulesTweetsPerSecond)} tweets/s | ${integer.format(throughput.modelTweetsPerSecond)} tweets/s | ${integer.format(throughput.modelLoadMs)} ms | ${(throughput.modelBytes / 2 ** 20).toFixed(1)} MB |`,
+    `| clean + rules, one thread | clean + rules + model, one thread | clean + rules + model, ${throughput.threads ?? '-'} threads | model load | model file |`,
+    '|---:|---:|---:|---:|---:|',
+    `| ${integer.format(throughput.rulesTweetsPerSecond)} tweets/s | ${integer.format(throughput.modelTweetsPerSecond)} tweets/s | ${throughput.threadsTweetsPerSecond === undefined ? '-' : `${integer.format(throughput.threadsTweetsPerSecond)} tweets/s`} | ${integer.format(throughput.modelLoadMs)} ms | ${(throughput.modelBytes / 2 ** 20).toFixed(1)} MB |`,
     '',
   );
   return lines;
@@ -165,7 +168,7 @@ export function renderReport(result: BenchResult, previous?: BenchResult): strin
     '|---|---:|---:|---|---|',
     `| ${machine.cpu} | ${machine.cores} | ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB | ${machine.node} | ${machine.os} |`,
     '',
-    'Each mode runs twice per input on a fresh data directory: `cold` (empty cache), then `warm` (the same input again). Times are wall time of the whole `fmc classify` process. In-process figures are tweets/s of one thread on distinct texts, after a warm-up.',
+    'Each mode runs twice per input on a fresh data directory: `cold` (empty cache), then `warm` (the same input again). Times are wall time of the whole `fmc classify` process. In-process figures are tweets/s on distinct texts after a warm-up: one thread, then the worker threads of the server (one per core, batches of 1,000 rows) together.',
     '',
   ];
   for (const input of result.inputs) lines.push(...inputSection(input));

@@ -74,9 +74,14 @@ runs
 
 program
   .command('train')
-  .description('train the embedded model on a labelled export; writes NAME.fmcmodel and its model card NAME.md')
-  .requiredOption('--train <file>', 'labelled tweets (JSONL or CSV with the five label columns)')
-  .option('--dev <file>', 'labelled tweets to report on in the model card')
+  .description('train the embedded model on labelled exports; writes NAME.fmcmodel and its model card NAME.md')
+  .requiredOption('--train <file>', 'real labelled tweets (JSONL or CSV with the five label columns): trained and cross-validated on')
+  .option('--paraphrases <file>', 'rewordings of training tweets (source_id names the source): trained on, only where the source is')
+  .option('--written <file>', 'tweets written for training: in every training fold, never validated on')
+  .option('--paraphrase-weight <w>', 'weight of a paraphrase in the loss, against 1 for a real tweet; per label with 1,is_claim=0.5 (default 1)')
+  .option('--written-weight <w>', 'weight of a written tweet, as --paraphrase-weight (default 1)')
+  .option('--dev <file>', 'real labelled tweets to report on in the model card')
+  .option('--include-dev', 'once dev is reported, train the shipped weights on train + dev')
   .requiredOption('--out <path>', 'models/NAME: where to write NAME.fmcmodel and NAME.md')
   .option('--seed <n>', 'seed of the shuffles and folds (default 42)')
   .action(async (options) => (await train()).trainCommand(options));

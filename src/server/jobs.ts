@@ -38,8 +38,8 @@ export interface QueueOptions {
   threads: number;
 }
 
-// `.ts` under tsx (tests, development), `.js` once compiled.
-const WORKER = fileURLToPath(new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+/** The worker threads' module: `.ts` under tsx (tests, development), `.js` once compiled. */
+export const WORKER = fileURLToPath(new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
 export class JobQueue {
   readonly events = new EventEmitter();

@@ -1,9 +1,9 @@
 /** The model card written beside a trained model: what it learned from, how, and how well. */
-import { LABEL_NAMES } from '../labels.js';
+import { LABEL_NAMES, type LabelName } from '../labels.js';
 import type { ModelHeader } from '../classify/model.js';
 import { PLACE_NAMES } from '../classify/place-names.js';
 import type { EvaluationReport } from './metrics.js';
-import type { summarise, TrainOptions } from './train.js';
+import type { LabelWeights, summarise, TrainOptions } from './train.js';
 
 type Summary = ReturnType<typeof summarise>;
 
@@ -29,6 +29,14 @@ interface TrainingInfo {
   crossValidation?: Summary;
 }
 
+/** `1`, or `1 (is_claim 0.5)` when labels differ from the first. */
+function describeWeights(weights: LabelWeights | undefined): string {
+  if (weights === undefined) return '1';
+  const first = weights[LABEL_NAMES[0] as LabelName];
+  const others = LABEL_NAMES.filter((label) => weights[label] !== first).map((label) => `${label} ${weights[label]}`);
+  return others.length === 0 ? String(first) : `${first} (${others.join(', ')})`;
+}
+
 const row = (name: string, summary: Summary | undefined): string =>
   summary === undefined ? '' : `| ${name} | **${summary.meanMacroF1}** | ${LABEL_NAMES.map((label) => summary.macroF1[label]).join(' | ')} | ${summary.ece} |`;
 
@@ -45,7 +53,7 @@ export function modelCard(header: ModelHeader, fileBytes: number, figures: CardF
     '## Data',
     ...(training.files ?? []).map((file) => `- \`${file.name}\`: ${file.rows} labelled tweets (SHA-256 \`${file.sha256}…\`).`),
     `- ${training.real} real tweets (French tweets about the operator, labelled following LABELS.md), ${training.paraphrases} paraphrases of real tweets and ${training.written} written tweets (composed for the project by an LLM annotator in the style of the real export and labelled as written). The texts are not in the repository.`,
-    `- In the loss a real tweet weighs 1, a paraphrase ${options?.originWeights.paraphrase}, a written tweet ${options?.originWeights.written}.`,
+    `- In the loss a real tweet weighs 1, a paraphrase ${describeWeights(options?.originWeights.paraphrase)}, a written tweet ${describeWeights(options?.originWeights.written)}.`,
     training.devIncluded === true
       ? `- Dev (\`${training.devFile?.name}\`, ${training.devFile?.rows} real tweets): the figures below are those of the same settings trained without it; the shipped weights were then trained on train + dev.`
       : `- Dev (\`${training.devFile?.name ?? 'none'}\`): reported below, never trained on.`,
