@@ -20,10 +20,11 @@ import { Piscina } from 'piscina';
 import { WORKER } from '../server/jobs.js';
 import type { ClassifyTask } from '../server/worker.js';
 import { openDatabase, RunStore } from '../store/index.js';
-import { realLengthTexts } from './real-length.js';
-import type { BenchResult, GeneratedKind, InputBench, InputKind, Machine, MeasuredRun, SkippedMode, Throughput } from './report.js';
+import { realLengthTexts, type GeneratedKind } from './real-length.js';
+import type { BenchResult, InputBench, InputKind, Machine, MeasuredRun, SkippedMode, Throughput } from './report.js';
 
-export { GENERATED_KINDS, readReportData, renderReport, type BenchResult } from './report.js';
+export { GENERATED_KINDS } from './real-length.js';
+export { readReportData, renderReport, type BenchResult } from './report.js';
 
 /** The demo export shipped with the package. */
 export const DEMO_INPUT = fileURLToPath(new URL('../../examples/demo_tweets.csv', import.meta.url));

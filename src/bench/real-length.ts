@@ -6,6 +6,10 @@
  */
 import { seededRandom } from '../random.js';
 
+/** The inputs `fmc bench` generates: `short` cycles the input's rows, `real-length` composes them to real tweets' lengths. */
+export const GENERATED_KINDS = ['short', 'real-length'] as const;
+export type GeneratedKind = (typeof GENERATED_KINDS)[number];
+
 /**
  * Quantiles of the length in characters of the 2,921 real labelled tweets
  * (train + dev): 0%, 5%, 10%, 25%, 50%, 75%, 90%, 95%, 99%, 100%. Only these

@@ -3,6 +3,7 @@
  * and, in a trailing comment, as JSON the next report compares itself with.
  */
 import type { Phase, RunStats } from '../pipeline/index.js';
+import type { GeneratedKind } from './real-length.js';
 
 export interface Machine {
   cpu: string;
@@ -34,8 +35,6 @@ export interface Throughput {
   modelBytes: number;
 }
 
-export const GENERATED_KINDS = ['short', 'real-length'] as const;
-export type GeneratedKind = (typeof GENERATED_KINDS)[number];
 /** `short`: the demo's tweets up-sampled; `real-length`: composed to real tweets' lengths; `file`: an input as given. */
 export type InputKind = GeneratedKind | 'file';
 

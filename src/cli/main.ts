@@ -1,8 +1,8 @@
 /** `fmc`: the command line of FreeMobilaChat. */
 import { Command, Option } from 'commander';
-import { GENERATED_KINDS } from '../bench/report.js';
-import { LLM_PROVIDERS } from '../config/index.js';
-import { MODES } from '../pipeline/index.js';
+import { GENERATED_KINDS } from '../bench/real-length.js';
+import { LLM_PROVIDERS } from '../config/providers.js';
+import { MODES } from '../pipeline/modes.js';
 
 // Commands load their modules when they run: `fmc classify` never pays for the server's libraries.
 const classify = () => import('./classify.js');

@@ -6,8 +6,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { LLM_PROVIDERS } from './providers.js';
 
-export const LLM_PROVIDERS = ['ollama', 'openai'] as const;
+export { LLM_PROVIDERS };
 
 export const DEFAULT_CONFIG_FILE = 'fmc.config.json';
 

@@ -19,12 +19,11 @@ import { CAUTIOUS_LABELS, type Labels } from '../labels.js';
 // The sampler and the client's type only: the LLM libraries load when a run needs them.
 import { selectForLlm } from '../llm/sample.js';
 import type { LlmClassifier } from '../llm/phase.js';
+import type { Mode } from './modes.js';
 import { StatsRecorder, type CachedPhase, type RunStats } from './stats.js';
 
 export * from './stats.js';
-
-export const MODES = ['fast', 'balanced', 'precise'] as const;
-export type Mode = (typeof MODES)[number];
+export { MODES, type Mode } from './modes.js';
 
 export interface ClassifiedRow {
   row: InputRow;
