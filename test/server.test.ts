@@ -288,6 +288,22 @@ test('health, readiness, metrics and the OpenAPI document', async (t) => {
   assert.match(metrics, /fmc_http_requests_total\{method="POST",route="\/api\/runs",status="202"\} 1/);
   assert.match(metrics, /fmc_runs_finished_total\{status="done"\} 1/);
   assert.match(metrics, /fmc_rows_classified_total 6/);
+  // The five figures of the brief, after one run on an empty cache.
+  assert.match(metrics, /fmc_classification_time_seconds_count\{phase="classify",mode="fast"\} 1/);
+  assert.match(metrics, /fmc_classification_time_seconds_count\{phase="read_clean",mode="fast"\} 1/);
+  assert.match(metrics, /fmc_tweets_per_second\{run="last"\} [1-9]\d*/);
+  assert.match(metrics, /fmc_tweets_per_second\{run="running"\} 0/);
+  assert.match(metrics, /fmc_cache_hit_rate 0\n/);
+  assert.match(metrics, /fmc_errors_total\{kind="input"\} 1\n/);
+  assert.match(metrics, /fmc_errors_total\{kind="run"\} 0\n/);
+  assert.match(metrics, /fmc_errors_total\{kind="http"\} 0\n/);
+  assert.match(metrics, /fmc_memory_usage_mb [1-9]\d*/);
+  // The same tweets again: every distinct one from the cache.
+  await finished(app, (await upload(app, 'tweets.csv', FIXTURE)).json().id);
+  const again = (await app.inject('/metrics')).body;
+  assert.match(again, /fmc_cache_hit_rate 1\n/);
+  assert.match(again, /fmc_classification_time_seconds_count\{phase="classify",mode="fast"\} 2/);
+  assert.match(again, /fmc_errors_total\{kind="input"\} 2\n/);
   const openapi = (await app.inject('/docs/json')).json();
   for (const path of ['/api/runs', '/api/runs/{id}', '/api/runs/{id}/events', '/api/runs/{id}/tweets', '/api/runs/{id}/export', '/api/classify', '/healthz', '/readyz']) {
     assert.ok(openapi.paths[path], `${path} documented`);

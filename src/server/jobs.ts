@@ -12,9 +12,18 @@ import { Piscina } from 'piscina';
 import type { FmcConfig } from '../config/index.js';
 import type { JobProgress } from '../jobs/index.js';
 import type { OutputRecord } from '../output/index.js';
-import type { Mode } from '../pipeline/index.js';
+import type { Mode, RunStats } from '../pipeline/index.js';
 import { RunStore, type Db } from '../store/index.js';
 import type { ClassifyTask, RunTask } from './worker.js';
+
+/** What the queue tells when a run ends (`events.on('end')`); a finished run's figures come with it. */
+export interface RunEnd {
+  runId: number;
+  status: 'done' | 'failed';
+  rows: number;
+  mode: Mode;
+  stats: RunStats | undefined;
+}
 
 /** What a client sees of a run in progress, phase by phase. */
 export interface LiveProgress {
@@ -43,7 +52,7 @@ export const WORKER = fileURLToPath(new URL(`./worker${extname(fileURLToPath(imp
 
 export class JobQueue {
   readonly events = new EventEmitter();
-  private readonly live = new Map<number, LiveProgress & { started: number; controller: AbortController }>();
+  private readonly live = new Map<number, LiveProgress & { started: number; controller: AbortController; mode: Mode }>();
   private readonly runPool: Piscina;
   private readonly classifyPool: Piscina;
   private readonly runs: RunStore;
@@ -56,6 +65,11 @@ export class JobQueue {
     // Small synchronous requests get a thread of their own, so they never wait behind a big upload.
     this.classifyPool = new Piscina({ filename: WORKER, name: 'classifyTweets', maxThreads: 1, minThreads: 0, idleTimeout: 60_000 });
     this.events.setMaxListeners(0);
+  }
+
+  /** Rows per second of the runs being classified, together. */
+  get rowsPerSecond(): number {
+    return [...this.live.values()].reduce((sum, run) => sum + (run.status === 'running' ? run.rowsPerSecond : 0), 0);
   }
 
   /** Runs waiting for a thread. */
@@ -76,7 +90,7 @@ export class JobQueue {
   progress(runId: number): LiveProgress | undefined {
     const run = this.live.get(runId);
     if (run === undefined) return undefined;
-    const { started: _started, controller: _controller, ...progress } = run;
+    const { started: _started, controller: _controller, mode: _mode, ...progress } = run;
     return progress;
   }
 
@@ -84,14 +98,14 @@ export class JobQueue {
   submit(runId: number, input: { path: string; name: string }, mode: Mode, textColumn: string | undefined): void {
     const inputPath = input.path;
     const controller = new AbortController();
-    const run = { status: 'queued' as const, phase: undefined, rows: 0, phases: {}, rowsPerSecond: 0, etaSeconds: undefined, error: undefined, started: 0, controller };
+    const run = { status: 'queued' as const, phase: undefined, rows: 0, phases: {}, rowsPerSecond: 0, etaSeconds: undefined, error: undefined, started: 0, controller, mode };
     this.live.set(runId, run);
     const { port1, port2 } = new MessageChannel();
     port1.on('message', (progress: JobProgress) => this.update(runId, progress));
     const task: RunTask = { runId, inputPath, inputName: input.name, textColumn, mode, dataDir: this.options.dataDir, llm: this.options.config.llm, modelPath: this.options.modelPath, port: port2 };
     this.runPool
       .run(task, { transferList: [port2], signal: controller.signal })
-      .then(() => this.end(runId, 'done', undefined))
+      .then((stats: RunStats) => this.end(runId, 'done', undefined, stats))
       .catch((error: unknown) => {
         const message = controller.signal.aborted ? 'cancelled' : error instanceof Error ? error.message : String(error);
         // Errors before the job started (no LLM, unreadable input) leave the run for us to mark.
@@ -137,12 +151,13 @@ export class JobQueue {
     this.emit(runId);
   }
 
-  private end(runId: number, status: 'done' | 'failed', error: string | undefined): void {
+  private end(runId: number, status: 'done' | 'failed', error: string | undefined, stats?: RunStats): void {
     const run = this.live.get(runId);
     if (run === undefined) return;
     Object.assign(run, { status, error, etaSeconds: 0 });
     this.emit(runId);
-    this.events.emit('end', { runId, status, rows: run.rows });
+    const ended: RunEnd = { runId, status, rows: run.rows, mode: run.mode, stats };
+    this.events.emit('end', ended);
     // Finished runs are read from the store from now on.
     this.live.delete(runId);
   }

@@ -11,7 +11,7 @@ import type { InputRow } from '../ingest/index.js';
 import { runJob, type JobProgress } from '../jobs/index.js';
 import { connectLlm } from '../llm/index.js';
 import { toOutputRecord, type OutputRecord } from '../output/index.js';
-import { createPipeline, type Mode } from '../pipeline/index.js';
+import { createPipeline, type Mode, type RunStats } from '../pipeline/index.js';
 import { openDatabase, type Db } from '../store/index.js';
 
 export interface RunTask {
@@ -43,7 +43,7 @@ function localClassifier(modelPath: string | undefined): TweetClassifier {
   return classifier;
 }
 
-export async function classifyRun(task: RunTask): Promise<{ rows: number }> {
+export async function classifyRun(task: RunTask): Promise<RunStats> {
   db ??= openDatabase(task.dataDir, () => undefined);
   cache ??= new LabelCache(db);
   const llm = task.mode === 'fast' ? undefined : await connectLlm(task.llm);
@@ -61,7 +61,7 @@ export async function classifyRun(task: RunTask): Promise<{ rows: number }> {
       inputName: task.inputName,
       onProgress: (progress: JobProgress) => task.port.postMessage(progress),
     });
-    return { rows: stats.rows };
+    return stats;
   } finally {
     task.port.close();
   }
