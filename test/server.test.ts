@@ -304,6 +304,11 @@ test('health, readiness, metrics and the OpenAPI document', async (t) => {
   assert.match(again, /fmc_cache_hit_rate 1\n/);
   assert.match(again, /fmc_classification_time_seconds_count\{phase="classify",mode="fast"\} 2/);
   assert.match(again, /fmc_errors_total\{kind="input"\} 2\n/);
+  // Every series the shipped Grafana dashboard plots is one the server exports.
+  const dashboard = JSON.parse(readFileSync('deploy/grafana-dashboard.json', 'utf8')) as { panels: Array<{ targets: Array<{ expr: string }> }> };
+  const plotted = new Set(dashboard.panels.flatMap((panel) => panel.targets.flatMap((target) => target.expr.match(/fmc_[a-z_]+/g) ?? [])).map((name) => name.replace(/_(bucket|count|sum)$/, '')));
+  assert.ok(plotted.size >= 10);
+  for (const name of plotted) assert.match(again, new RegExp(`# TYPE ${name} `), `${name} is exported`);
   const openapi = (await app.inject('/docs/json')).json();
   for (const path of ['/api/runs', '/api/runs/{id}', '/api/runs/{id}/events', '/api/runs/{id}/tweets', '/api/runs/{id}/export', '/api/classify', '/healthz', '/readyz']) {
     assert.ok(openapi.paths[path], `${path} documented`);
