@@ -334,3 +334,20 @@ test('fmc serve listens, answers, and stops on SIGTERM', async () => {
   const result = await done;
   assert.equal(result.code, 0, result.stderr);
 });
+
+test('security headers on every answer: a Content-Security-Policy, no sniffing, no framing', async (t) => {
+  const app = await server();
+  t.after(() => app.close());
+  for (const url of ['/', '/api/runs', '/healthz']) {
+    const { headers } = await app.inject(url);
+    assert.match(String(headers['content-security-policy']), /default-src 'self';.*script-src 'self';.*object-src 'none';.*frame-ancestors 'none'/, url);
+    assert.equal(headers['x-content-type-options'], 'nosniff', url);
+    assert.equal(headers['x-frame-options'], 'SAMEORIGIN', url);
+    assert.equal(headers['strict-transport-security'], undefined, `${url}: plain HTTP sets no HSTS`);
+  }
+  // Swagger UI's page has a policy of its own (staticCSP), which runs no inline script.
+  const docs = await app.inject('/docs');
+  assert.equal(docs.statusCode, 200);
+  assert.match(String(docs.headers['content-security-policy']), /script-src 'self'/);
+  assert.doesNotMatch(docs.body, /<script>[^<]/);
+});

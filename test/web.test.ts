@@ -68,6 +68,11 @@ test('upload, live progress, dashboard, filters and export in the browser', asyn
   const page = await browser.newPage({ viewport: { width: 1280, height: 1600 }, acceptDownloads: true });
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  // The page works under the server's Content-Security-Policy: the browser reports no violation.
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
+  });
 
   await page.goto(address);
   await page.setInputFiles('[data-testid=file-input]', input);
@@ -120,4 +125,5 @@ test('upload, live progress, dashboard, filters and export in the browser', asyn
   assert.ok(shot.length > 10_000);
   if (process.env.FMC_SCREENSHOT === '1') writeFileSync('docs/dashboard.png', shot);
   assert.deepEqual(pageErrors, []);
+  assert.deepEqual(violations, []);
 });

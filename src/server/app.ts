@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
@@ -62,6 +63,26 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return reply.code(404).send({ statusCode: 404, error: `no route ${request.method} ${request.url.split('?')[0]}` });
   });
 
+  // Security headers on every answer. The page loads only its own scripts, styles and API; charts draw on canvas.
+  // No upgrade-insecure-requests or HSTS: the server speaks plain HTTP (behind a TLS proxy, the proxy sets them).
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    strictTransportSecurity: false,
+  });
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'FreeMobilaChat API', description: 'Six KPIs for every customer tweet: sentiment, is_claim, urgence, topics, incident, confidence.', version: '1' },
@@ -70,7 +91,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  // Swagger UI's page has inline scripts: staticCSP gives its pages a policy with their hashes.
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
   await app.register(fastifyRateLimit, {
     max: options.rateLimitPerMinute ?? 600,
     timeWindow: 60_000,
