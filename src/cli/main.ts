@@ -108,6 +108,8 @@ withLlmOptions(program.command('serve'))
   .option('--threads <n>', 'uploads classified at once; more are queued', '1')
   .option('--max-upload-mb <n>', 'largest upload', '32')
   .option('--rate-limit <n>', 'requests a minute per client on /api (uploads: a tenth)', '600')
+  .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
+  .option('--log-file <file>', 'JSON logs to this file, rotated daily, 30 days kept (default: standard output, pretty on a terminal)')
   .action(async (options) => (await import('./serve.js')).serveCommand(options));
 
 program

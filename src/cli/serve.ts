@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { loadConfig } from '../config/index.js';
 import { startServer } from '../server/index.js';
+import { LOG_LEVELS } from '../server/logging.js';
 import { resolveDataDir } from '../store/index.js';
 import { configFlags, SettingsFlags } from './settings.js';
 
@@ -13,6 +14,8 @@ const ServeOptions = SettingsFlags.extend({
   threads: z.coerce.number().int().min(1).max(16),
   maxUploadMb: z.coerce.number().positive(),
   rateLimit: z.coerce.number().int().positive(),
+  logLevel: z.enum(LOG_LEVELS),
+  logFile: z.string().min(1).optional(),
 });
 
 export async function serveCommand(rawOptions: unknown): Promise<void> {
@@ -29,7 +32,7 @@ export async function serveCommand(rawOptions: unknown): Promise<void> {
     threads: options.threads,
     maxUploadBytes: options.maxUploadMb * 2 ** 20,
     rateLimitPerMinute: options.rateLimit,
-    logger: true,
+    log: { level: options.logLevel, file: options.logFile, pretty: options.logFile === undefined && process.stdout.isTTY === true },
   });
   const address = app.server.address();
   const url = typeof address === 'object' && address !== null ? `http://${options.host}:${address.port}` : String(address);

@@ -16,6 +16,7 @@ import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCom
 import type { FmcConfig } from '../config/index.js';
 import { RunStore, type Db } from '../store/index.js';
 import { JobQueue } from './jobs.js';
+import { loggerOptions, type LogSettings } from './logging.js';
 import { createMetrics } from './metrics.js';
 import { runRoutes } from './routes/runs.js';
 import { systemRoutes } from './routes/system.js';
@@ -32,7 +33,8 @@ export interface ServerOptions {
   maxUploadBytes?: number;
   /** Threads running uploads at once; more are queued. */
   threads?: number;
-  logger?: boolean;
+  /** Structured logs (pino); none when absent. */
+  log?: LogSettings;
 }
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 32 * 2 ** 20;
@@ -42,7 +44,7 @@ const WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: maxUploadBytes }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({ logger: options.log === undefined ? false : loggerOptions(options.log), bodyLimit: maxUploadBytes }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
