@@ -2,7 +2,7 @@
  * The benchmark report: what `fmc bench` measured, as markdown a person reads
  * and, in a trailing comment, as JSON the next report compares itself with.
  */
-import type { Phase, RunStats } from '../pipeline/index.js';
+import { cacheHitRate, type Phase, type RunStats } from '../pipeline/stats.js';
 import type { GeneratedKind } from './real-length.js';
 
 export interface Machine {
@@ -70,10 +70,8 @@ const rowsPerSecond = (run: MeasuredRun): number => Math.round(run.stats.rows / 
 /** Over every cached phase (rules + model, LLM). */
 function hitRate(stats: RunStats): string {
   if (stats.cache === undefined) return 'off';
-  const counts = Object.values(stats.cache);
-  const hits = counts.reduce((sum, count) => sum + count.memory + count.disk, 0);
-  const lookups = counts.reduce((sum, count) => sum + count.memory + count.disk + count.misses, 0);
-  return lookups === 0 ? '-' : `${((100 * hits) / lookups).toFixed(1)}%`;
+  const rate = cacheHitRate(stats);
+  return rate === undefined ? '-' : `${(100 * rate).toFixed(1)}%`;
 }
 
 function phaseChart(stats: RunStats): string {

@@ -78,7 +78,7 @@ export async function trainCommand(rawOptions: unknown): Promise<void> {
   const trained = train(name, examples, trainOptions, info);
   say(`trained on ${examples.length} tweets in ${seconds()} s; cross-validation on the real tweets: mean macro-F1 ${trained.crossValidation.meanMacroF1}`);
   // What the paraphrases and written tweets add, measured on the same real folds.
-  const realOnly = examples.length === sources[0]?.examples.length ? undefined : summarise(crossValidate(examples.filter((example) => example.origin === 'real'), trainOptions).report);
+  const realOnly = sources.length === 1 ? undefined : summarise(crossValidate(examples.filter((example) => example.origin === 'real'), trainOptions).report);
   if (realOnly !== undefined) say(`cross-validation trained on the real tweets only: ${realOnly.meanMacroF1}`);
   await mkdir(dirname(modelPath), { recursive: true });
   await saveModel(modelPath, trained.model);

@@ -32,6 +32,14 @@ export interface RunStats {
   peakRssBytes: number;
 }
 
+/** Share of the distinct tweets whose labels came from the cache, over every cached phase; undefined without lookups. */
+export function cacheHitRate(stats: RunStats): number | undefined {
+  const counts = Object.values(stats.cache ?? {});
+  const hits = counts.reduce((sum, count) => sum + count.memory + count.disk, 0);
+  const lookups = counts.reduce((sum, count) => sum + count.memory + count.disk + count.misses, 0);
+  return lookups === 0 ? undefined : hits / lookups;
+}
+
 export class StatsRecorder {
   private readonly started = performance.now();
   private confidenceSum = 0;

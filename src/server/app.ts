@@ -93,7 +93,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
     transform: jsonSchemaTransform,
   });
-  // Swagger UI's page has inline scripts: staticCSP gives its pages a policy with their hashes.
+  // Swagger UI's pages get a policy of their own (staticCSP), which its styles and images need.
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
   await app.register(fastifyRateLimit, {
     max: options.rateLimitPerMinute ?? 600,

@@ -5,7 +5,7 @@
  * with the LLM's requests, fallbacks and tokens.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Phase, RunStats } from '../pipeline/index.js';
+import { cacheHitRate, type Phase } from '../pipeline/stats.js';
 import type { JobQueue, RunEnd } from './jobs.js';
 
 export interface ServerMetrics {
@@ -15,14 +15,6 @@ export interface ServerMetrics {
 
 /** What `fmc_errors_total` counts: rows that could not be read, failed LLM requests, 5xx answers, failed runs. */
 export type ErrorKind = 'input' | 'llm' | 'http' | 'run';
-
-/** Share of the distinct tweets whose labels came from the cache, over every cached phase; undefined without lookups. */
-function cacheHitRate(stats: RunStats): number | undefined {
-  const counts = Object.values(stats.cache ?? {});
-  const hits = counts.reduce((sum, count) => sum + count.memory + count.disk, 0);
-  const lookups = counts.reduce((sum, count) => sum + count.memory + count.disk + count.misses, 0);
-  return lookups === 0 ? undefined : hits / lookups;
-}
 
 export function createMetrics(queue: JobQueue): ServerMetrics {
   // A registry per server: tests build several servers in one process.

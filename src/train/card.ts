@@ -3,7 +3,7 @@ import { LABEL_NAMES, type LabelName } from '../labels.js';
 import type { ModelHeader } from '../classify/model.js';
 import { PLACE_NAMES } from '../classify/place-names.js';
 import type { EvaluationReport } from './metrics.js';
-import type { LabelWeights, summarise, TrainOptions } from './train.js';
+import { summarise, type LabelWeights, type TrainOptions } from './train.js';
 
 type Summary = ReturnType<typeof summarise>;
 
@@ -78,7 +78,7 @@ export function modelCard(header: ModelHeader, fileBytes: number, figures: CardF
     `|---|---|${LABEL_NAMES.map(() => '---|').join('')}---|`,
     row(`cross-validation, ${withoutDev.real} real tweets`, withoutDev.crossValidation),
     row('same folds, trained on real tweets only', figures.realOnly),
-    row(`dev, ${dev?.examples} tweets`, dev === undefined ? undefined : { examples: dev.examples, meanMacroF1: dev.meanMacroF1, ece: dev.ece, macroF1: Object.fromEntries(LABEL_NAMES.map((label) => [label, dev.labels[label].macroF1])) as Summary['macroF1'] }),
+    row(`dev, ${dev?.examples} tweets`, dev === undefined ? undefined : summarise(dev)),
     training.devIncluded === true ? row(`cross-validation of the shipped model, ${training.real} real tweets (train + dev)`, training.crossValidation) : '',
     '',
   ].filter((line, i, all) => line !== '' || all[i - 1] !== '');

@@ -391,12 +391,9 @@ export function crossValidate(examples: readonly Example[], options: TrainOption
     });
   }
   const adjustment = { temperatures, biases: fitBiases(logits, gold, temperatures) };
-  const points = gold.map((example, i) => {
-    const { labels, rawConfidence } = decode(softmaxPerLabel(logits[i] as Float64Array, adjustment));
-    return { x: rawConfidence, y: rightShare(labels, example) };
-  });
-  const calibration = isotonic(points);
-  const predicted = crossFitted.map((labels, i) => ({ ...labels, confidence: calibrateConfidence(calibration, decode(softmaxPerLabel(logits[i] as Float64Array, adjustment)).rawConfidence) }));
+  const decoded = logits.map((logit) => decode(softmaxPerLabel(logit, adjustment)));
+  const calibration = isotonic(decoded.map(({ labels, rawConfidence }, i) => ({ x: rawConfidence, y: rightShare(labels, gold[i] as Encoded) })));
+  const predicted = crossFitted.map((labels, i) => ({ ...labels, confidence: calibrateConfidence(calibration, (decoded[i] as (typeof decoded)[number]).rawConfidence) }));
   const report = evaluate(gold.map(goldLabels), predicted);
   return { report, adjustment, calibration, foldWeights };
 }
