@@ -6,44 +6,11 @@ import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
-import type { FastifyInstance } from 'fastify';
-import { loadConfig } from '../src/config/index.js';
-import { buildServer, type ServerOptions } from '../src/server/index.js';
-import { openDatabase } from '../src/store/index.js';
 import { startFakeLlm } from './fake-llm.js';
 import { fmcProcess, manyTweets, tempDir } from './helpers.js';
+import { finished, multipart, server, upload } from './http.js';
 
 const FIXTURE = readFileSync('test/fixtures/tweets.csv');
-
-async function server(options: Partial<ServerOptions> = {}, env: NodeJS.ProcessEnv = {}): Promise<FastifyInstance> {
-  const dataDir = tempDir();
-  const app = await buildServer({ db: openDatabase(dataDir, () => undefined), dataDir, config: loadConfig({ env }), ...options });
-  return app;
-}
-
-/** A multipart/form-data body with text fields and one file. */
-function multipart(file: { name: string; content: Buffer | string } | undefined, fields: Record<string, string> = {}) {
-  const boundary = '----fmc-test-boundary';
-  const parts: Buffer[] = Object.entries(fields).map(([name, value]) => Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
-  if (file !== undefined) {
-    parts.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${file.name}"\r\ncontent-type: application/octet-stream\r\n\r\n`), Buffer.from(file.content), Buffer.from('\r\n'));
-  }
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
-
-async function upload(app: FastifyInstance, name: string, content: Buffer | string, fields: Record<string, string> = {}) {
-  return app.inject({ method: 'POST', url: '/api/runs', ...multipart({ name, content }, fields) });
-}
-
-async function finished(app: FastifyInstance, id: number): Promise<Record<string, any>> {
-  for (let waited = 0; waited < 30_000; waited += 50) {
-    const run = (await app.inject(`/api/runs/${id}`)).json();
-    if (run.status === 'done' || run.status === 'failed') return run;
-    await sleep(50);
-  }
-  throw new Error(`run ${id} did not finish`);
-}
 
 test('an upload is classified off the event loop; run, tweets, dashboard and exports follow', async (t) => {
   const app = await server();
@@ -256,14 +223,16 @@ test('modes with the LLM: 503 when it is not there, labels from it when it is', 
   assert.ok(fromLlm.items.every((item: { confidence: number }) => item.confidence === 0.42));
 });
 
-test('with a token, /api needs it; health, metrics and docs stay open', async (t) => {
+test('with the legacy token, /api needs it as a bearer key, never in the URL; health, metrics and docs stay open', async (t) => {
   const app = await server({ apiToken: 'secret-token-123' });
   t.after(() => app.close());
   const refused = await app.inject('/api/runs');
-  assert.deepEqual([refused.statusCode, refused.json().error], [401, 'missing or wrong API token: send Authorization: Bearer TOKEN']);
+  assert.deepEqual([refused.statusCode, refused.json().error], [401, 'sign in, or send Authorization: Bearer KEY']);
   assert.equal((await app.inject({ url: '/api/runs', headers: { authorization: 'Bearer wrong' } })).statusCode, 401);
   assert.equal((await app.inject({ url: '/api/runs', headers: { authorization: 'Bearer secret-token-123' } })).statusCode, 200);
-  assert.equal((await app.inject('/api/runs?token=secret-token-123')).statusCode, 200);
+  const inUrl = await app.inject('/api/runs?token=secret-token-123');
+  assert.equal(inUrl.statusCode, 400);
+  assert.match(inUrl.json().error, /credentials are not accepted in the URL \(\?token=\)/);
   assert.equal((await app.inject('/healthz')).statusCode, 200);
   assert.equal((await app.inject('/metrics')).statusCode, 200);
   assert.equal((await app.inject('/docs/json')).statusCode, 200);
@@ -277,6 +246,7 @@ test('rate limits answer 429 with a JSON message', async (t) => {
   assert.deepEqual(statuses, [200, 200, 429, 429]);
   const limited = await app.inject({ method: 'POST', url: '/api/classify', payload: { tweets: [{ text: 'panne' }] } });
   assert.match(limited.json().error, /^too many requests: at most 2 a minute/);
+  assert.ok(Number(limited.headers['retry-after']) > 0, 'Retry-After says when to come back');
   assert.equal((await app.inject('/healthz')).statusCode, 200);
 });
 
@@ -366,11 +336,12 @@ test('structured logs: one JSON line per request with id, route, status and dura
   const app = await server({ apiToken: secret, log: { level: 'info', stream } });
   t.after(() => app.close());
   assert.equal((await app.inject({ url: '/api/runs', headers: { authorization: `Bearer ${secret}`, cookie: `session=${secret}` } })).statusCode, 200);
-  assert.equal((await app.inject({ url: `/api/runs?token=${secret}&page=1` })).statusCode, 200);
+  assert.equal((await app.inject({ url: `/api/runs?token=${secret}&page=1` })).statusCode, 400);
   assert.equal((await app.inject({ url: '/api/runs', headers: { authorization: 'Bearer wrong-key' } })).statusCode, 401);
-  const entries = lines.map((line) => JSON.parse(line) as { reqId?: string; req?: { url: string; route: string }; res?: { statusCode: number }; responseTime?: number });
+  const entries = lines.map((line) => JSON.parse(line) as { reqId?: string; user?: string; req?: { url: string; route: string }; res?: { statusCode: number }; responseTime?: number });
   const completed = entries.filter((entry) => entry.res !== undefined);
-  assert.deepEqual(completed.map((entry) => entry.res?.statusCode), [200, 200, 401]);
+  assert.equal(completed[0]?.user, 'token', 'the request line names who made it');
+  assert.deepEqual(completed.map((entry) => entry.res?.statusCode), [200, 400, 401]);
   assert.ok(completed.every((entry) => typeof entry.reqId === 'string' && typeof entry.responseTime === 'number'));
   const received = entries.filter((entry) => entry.req !== undefined);
   assert.deepEqual(received.map((entry) => [entry.req?.url, entry.req?.route]), [['/api/runs', '/api/runs'], ['/api/runs?token=[Redacted]&page=1', '/api/runs'], ['/api/runs', '/api/runs']]);

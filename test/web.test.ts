@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { chromium } from 'playwright-core';
+import { AccountStore } from '../src/auth/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { openInput } from '../src/ingest/index.js';
 import { createPipeline } from '../src/pipeline/index.js';
@@ -53,7 +54,10 @@ test('upload, live progress, dashboard, filters and export in the browser', asyn
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), as .ci/run does`);
   assert.ok(existsSync('dist/web/index.html'), 'the web app is not built: npm run build');
   const dataDir = tempDir();
-  const app = await buildServer({ db: openDatabase(dataDir, () => undefined), dataDir, config: loadConfig({ env: {} }) });
+  const db = openDatabase(dataDir, () => undefined);
+  // A server with accounts: the page signs in, and its stream, uploads and downloads go under the session cookie.
+  await new AccountStore(db).addUser('agent', 'analyst', 'mot de passe de test');
+  const app = await buildServer({ db, dataDir, config: loadConfig({ env: {} }) });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -75,6 +79,14 @@ test('upload, live progress, dashboard, filters and export in the browser', asyn
   });
 
   await page.goto(address);
+  await page.fill('[data-testid=sign-in-name]', 'agent');
+  await page.fill('[data-testid=sign-in-password]', 'pas le bon');
+  await page.click('[data-testid=sign-in-submit]');
+  assert.equal(await page.textContent('[data-testid=sign-in-error]'), 'Nom ou mot de passe incorrect.');
+  await page.fill('[data-testid=sign-in-password]', 'mot de passe de test');
+  await page.click('[data-testid=sign-in-submit]');
+  await page.waitForSelector('[data-testid=file-input]', { state: 'attached' });
+  assert.match((await page.textContent('[data-testid=account]')) ?? '', /agent \(analyst\)/);
   await page.setInputFiles('[data-testid=file-input]', input);
   // Columns are read from the file in the browser, the text column chosen from them.
   await page.waitForFunction(() => (document.querySelector('[data-testid=text-column]') as HTMLSelectElement | null)?.value === 'text', undefined, { timeout: 5000 });

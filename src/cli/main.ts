@@ -1,10 +1,12 @@
 /** `fmc`: the command line of FreeMobilaChat. */
 import { Command, Option } from 'commander';
 import { GENERATED_KINDS } from '../bench/real-length.js';
+import { ROLES } from '../auth/roles.js';
 import { LLM_PROVIDERS } from '../config/providers.js';
 import { MODES } from '../pipeline/modes.js';
 
 // Commands load their modules when they run: `fmc classify` never pays for the server's libraries.
+const accounts = () => import('./accounts.js');
 const classify = () => import('./classify.js');
 const store = () => import('./store.js');
 const train = () => import('./train.js');
@@ -72,6 +74,65 @@ runs
   .option('--json', 'one JSON object')
   .action(async (id, options) => (await store()).runsShowCommand(id, options));
 
+const users = program.command('users').description('who may use the server, and with which role (viewer, analyst, admin)');
+users
+  .command('add')
+  .description('add a user; the password, if any, is read from stdin')
+  .argument('<name>', 'user name')
+  .addOption(new Option('--role <role>', 'viewer reads; analyst also runs; admin also deletes and manages accounts').choices(ROLES).makeOptionMandatory())
+  .option('--password-stdin', 'read the password (10+ characters) from stdin, for the sign-in form')
+  .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .action(async (name, options) => (await accounts()).usersAddCommand(name, options));
+users
+  .command('list')
+  .description('the users, their roles and how they sign in')
+  .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .option('--json', 'JSON lines')
+  .action(async (options) => (await accounts()).usersListCommand(options));
+users
+  .command('remove')
+  .description('remove a user, with its keys and sessions')
+  .argument('<name>', 'user name')
+  .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .action(async (name, options) => (await accounts()).usersRemoveCommand(name, options));
+users
+  .command('set-role')
+  .description("change a user's role (its sessions carry the new role at once)")
+  .argument('<name>', 'user name')
+  .argument('<role>', ROLES.join(', '))
+  .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .action(async (name, role, options) => (await accounts()).usersSetRoleCommand(name, role, options));
+
+const keys = program.command('keys').description('API keys (Authorization: Bearer KEY), each acting as its user');
+keys
+  .command('create')
+  .description('a new key for a user, printed once on the last line')
+  .requiredOption('--user <name>', 'the user the key acts as')
+  .option('--name <label>', 'what the key is for (e.g. crm-sync)')
+  .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .action(async (options) => (await accounts()).keysCreateCommand(options));
+keys
+  .command('list')
+  .description('keys (never their secret), who they act as, when last used')
+  .option('--user <name>', 'only the keys of this user')
+  .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .option('--json', 'JSON lines')
+  .action(async (options) => (await accounts()).keysListCommand(options));
+keys
+  .command('revoke')
+  .description('revoke a key: refused from the next request on')
+  .argument('<id>', 'key id (see `fmc keys list`)')
+  .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .action(async (id, options) => (await accounts()).keysRevokeCommand(id, options));
+
+program
+  .command('audit')
+  .description('the audit log: sign-ins and failures, uploads, exports, deletions, user and key changes')
+  .option('--since <when>', 'a date (2026-12-01) or an age (30m, 24h, 7d)')
+  .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .option('--json', 'JSON lines')
+  .action(async (options) => (await accounts()).auditCommand(options));
+
 program
   .command('train')
   .description('train the embedded model on labelled exports; writes NAME.fmcmodel and its model card NAME.md')
@@ -104,13 +165,36 @@ withLlmOptions(program.command('serve'))
   .option('--host <address>', 'address to listen on', '127.0.0.1')
   .option('--data-dir <dir>', 'cache and run store directory (default: $FMC_DATA_DIR, else ./.fmc)')
   .option('--model <file>', 'a model trained by fmc train (default: the shipped model)')
-  .option('--token <token>', 'require this API token on /api (default: $FMC_API_TOKEN; none: open)')
+  .option('--token <token>', 'a shared admin key, sent as Authorization: Bearer TOKEN (default: $FMC_API_TOKEN); prefer users and keys')
+  .option('--metrics-key <key>', '/metrics needs Authorization: Bearer KEY (default: $FMC_METRICS_KEY; none: open)')
+  .option('--session-hours <n>', 'how long a sign-in lasts', '12')
+  .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM), with --tls-key; HSTS on')
+  .option('--tls-key <file>', 'the private key (PEM) of --tls-cert')
+  .option('--trust-proxy', 'behind a reverse proxy: client address and protocol from X-Forwarded-For/-Proto')
   .option('--threads <n>', 'uploads classified at once; more are queued', '1')
   .option('--max-upload-mb <n>', 'largest upload', '32')
-  .option('--rate-limit <n>', 'requests a minute per client on /api (uploads: a tenth)', '600')
+  .option('--rate-limit <n>', 'requests a minute per client on /api (uploads and sign-in attempts: a tenth)', '100')
+  .option('--shutdown-grace <seconds>', 'on SIGTERM, how long running runs get to end; the rest resume at the next start', '30')
+  .option('--backup-dir <dir>', 'write a backup a day into this directory')
+  .option('--backup-keep <n>', 'backups kept in --backup-dir', '30')
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
   .option('--log-file <file>', 'JSON logs to this file, rotated daily, 30 days kept (default: standard output, pretty on a terminal)')
   .action(async (options) => (await import('./serve.js')).serveCommand(options));
+
+program
+  .command('backup')
+  .description('copy a data directory (runs, rows, cache, users, keys, kept inputs) to one .tar.gz, safely while the server runs')
+  .requiredOption('--out <file>', 'the backup file to write (.tar.gz)')
+  .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .action(async (options) => (await import('./backup.js')).backupCommand(options));
+
+program
+  .command('restore')
+  .description('unpack a backup into an empty data directory')
+  .argument('<file>', 'a file written by fmc backup')
+  .requiredOption('--data-dir <dir>', 'the directory to restore into')
+  .option('--force', 'replace the data of a directory that is not empty')
+  .action(async (file, options) => (await import('./backup.js')).restoreCommand(file, options));
 
 program
   .command('bench')
@@ -123,7 +207,7 @@ program
   .action(async (options) => (await import('./bench.js')).benchCommand(options));
 
 /** Exit code 2 for what the user asked wrong; 1 for what could not be done. By name: the classes live in modules loaded lazily. */
-const USAGE_ERRORS = new Set(['UsageError', 'ConfigError', 'DataDirError', 'UnsupportedModeError', 'ZodError']);
+const USAGE_ERRORS = new Set(['UsageError', 'ConfigError', 'DataDirError', 'UnsupportedModeError', 'ZodError', 'OpenServerError']);
 
 function exitCodeOf(error: unknown): number {
   return error instanceof Error && USAGE_ERRORS.has(error.name) ? 2 : 1;

@@ -1,9 +1,11 @@
-/** `fmc serve`: the API and the web app until Ctrl-C. */
+/** `fmc serve`: the API and the web app until Ctrl-C or SIGTERM. */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { loadConfig } from '../config/index.js';
 import { startServer } from '../server/index.js';
 import { LOG_LEVELS } from '../server/logging.js';
 import { resolveDataDir } from '../store/index.js';
+import { UsageError } from './errors.js';
 import { configFlags, SettingsFlags } from './settings.js';
 
 const ServeOptions = SettingsFlags.extend({
@@ -11,15 +13,34 @@ const ServeOptions = SettingsFlags.extend({
   host: z.string().min(1),
   model: z.string().min(1).optional(),
   token: z.string().min(8, 'an API token needs at least 8 characters').optional(),
+  metricsKey: z.string().min(16, 'a metrics key needs at least 16 characters').optional(),
+  sessionHours: z.coerce.number().positive(),
+  tlsCert: z.string().min(1).optional(),
+  tlsKey: z.string().min(1).optional(),
+  trustProxy: z.boolean().default(false),
   threads: z.coerce.number().int().min(1).max(16),
   maxUploadMb: z.coerce.number().positive(),
   rateLimit: z.coerce.number().int().positive(),
+  shutdownGrace: z.coerce.number().nonnegative(),
+  backupDir: z.string().min(1).optional(),
+  backupKeep: z.coerce.number().int().positive(),
   logLevel: z.enum(LOG_LEVELS),
   logFile: z.string().min(1).optional(),
 });
 
+function readPem(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new UsageError(`cannot read the TLS ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
 export async function serveCommand(rawOptions: unknown): Promise<void> {
-  const options = ServeOptions.parse({ token: process.env.FMC_API_TOKEN || undefined, ...(rawOptions as object) });
+  // Secrets come from the environment rather than flags, which show in `ps`; a flag still wins.
+  const options = ServeOptions.parse({ token: process.env.FMC_API_TOKEN || undefined, metricsKey: process.env.FMC_METRICS_KEY || undefined, ...(rawOptions as object) });
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  const tls = options.tlsCert === undefined || options.tlsKey === undefined ? undefined : { cert: readPem(options.tlsCert, 'certificate'), key: readPem(options.tlsKey, 'key') };
   const config = loadConfig({ flags: configFlags(options) });
   const dataDir = resolveDataDir(config.dataDir);
   const app = await startServer({
@@ -29,12 +50,19 @@ export async function serveCommand(rawOptions: unknown): Promise<void> {
     config,
     modelPath: options.model,
     apiToken: options.token,
+    metricsKey: options.metricsKey,
+    sessionHours: options.sessionHours,
+    tls,
+    trustProxy: options.trustProxy,
     threads: options.threads,
     maxUploadBytes: options.maxUploadMb * 2 ** 20,
     rateLimitPerMinute: options.rateLimit,
+    shutdownGraceMs: options.shutdownGrace * 1000,
+    backups: options.backupDir === undefined ? undefined : { dir: options.backupDir, keep: options.backupKeep },
     log: { level: options.logLevel, file: options.logFile, pretty: options.logFile === undefined && process.stdout.isTTY === true },
   });
   const address = app.server.address();
-  const url = typeof address === 'object' && address !== null ? `http://${options.host}:${address.port}` : String(address);
-  process.stderr.write(`FreeMobilaChat on ${url} (API documentation: ${url}/docs; data in ${dataDir}${options.token === undefined ? '' : '; API token required'})\n`);
+  const scheme = tls === undefined ? 'http' : 'https';
+  const url = typeof address === 'object' && address !== null ? `${scheme}://${options.host}:${address.port}` : String(address);
+  process.stderr.write(`FreeMobilaChat on ${url} (API documentation: ${url}/docs; data in ${dataDir})\n`);
 }

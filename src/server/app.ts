@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
@@ -13,11 +14,14 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { AccountStore, AuditLog } from '../auth/index.js';
 import type { FmcConfig } from '../config/index.js';
 import { RunStore, type Db } from '../store/index.js';
+import { describeAccess, installAuth, Tickets } from './auth.js';
 import { JobQueue } from './jobs.js';
 import { loggerOptions, type LogSettings } from './logging.js';
 import { createMetrics } from './metrics.js';
+import { accountRoutes } from './routes/accounts.js';
 import { runRoutes } from './routes/runs.js';
 import { systemRoutes } from './routes/system.js';
 
@@ -26,9 +30,17 @@ export interface ServerOptions {
   dataDir: string;
   config: FmcConfig;
   modelPath?: string;
-  /** When set, every /api request needs `Authorization: Bearer TOKEN` (or `?token=` for links and SSE). */
+  /** The legacy shared token: accepted as one admin key (`Authorization: Bearer TOKEN`). */
   apiToken?: string;
-  /** Requests per minute and client on /api (uploads and /api/classify: a tenth of it). */
+  /** How long a sign-in lasts (default 12 h). */
+  sessionHours?: number;
+  /** When set, /metrics needs `Authorization: Bearer KEY`. */
+  metricsKey?: string;
+  /** Serve HTTPS with this certificate and key (PEM); HSTS and secure cookies follow. */
+  tls?: { cert: Buffer; key: Buffer };
+  /** Behind a reverse proxy: the client's address and protocol come from X-Forwarded-For and -Proto. */
+  trustProxy?: boolean;
+  /** Requests per minute and client on /api (uploads, /api/classify and sign-in attempts: a tenth of it). */
   rateLimitPerMinute?: number;
   maxUploadBytes?: number;
   /** Threads running uploads at once; more are queued. */
@@ -37,14 +49,29 @@ export interface ServerOptions {
   log?: LogSettings;
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Refuses new uploads, gives running runs `graceMs` to end, and leaves the rest to be resumed at the next start. */
+    drainRuns(graceMs: number): Promise<void>;
+  }
+}
+
 export const DEFAULT_MAX_UPLOAD_BYTES = 32 * 2 ** 20;
+/** The seed's figure: 100 requests a minute per client on /api. */
+export const DEFAULT_RATE_LIMIT = 100;
 
 /** The built web app (`vite build` writes it beside the compiled server). */
 const WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
-  const app = Fastify({ logger: options.log === undefined ? false : loggerOptions(options.log), bodyLimit: maxUploadBytes }).withTypeProvider<ZodTypeProvider>();
+  const rateLimit = options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT;
+  const app = Fastify({
+    logger: options.log === undefined ? false : loggerOptions(options.log),
+    bodyLimit: maxUploadBytes,
+    trustProxy: options.trustProxy ?? false,
+    ...(options.tls === undefined ? {} : { https: { cert: options.tls.cert, key: options.tls.key } }),
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -66,7 +93,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   // Security headers on every answer. The page loads only its own scripts, styles and API; charts draw on canvas.
-  // No upgrade-insecure-requests or HSTS: the server speaks plain HTTP (behind a TLS proxy, the proxy sets them).
+  // HSTS only when this server speaks TLS itself (behind a TLS proxy, the proxy sets it).
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -83,20 +110,26 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         frameAncestors: ["'none'"],
       },
     },
-    strictTransportSecurity: false,
+    strictTransportSecurity: options.tls === undefined ? false : { maxAge: 31_536_000, includeSubDomains: true },
+  });
+  // Each API route's least role goes into its OpenAPI description (routes are added after this hook).
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/') || route.schema === undefined) return;
+    const access = route.config?.access ?? 'admin';
+    route.schema = { ...route.schema, description: [route.schema.description, describeAccess(access)].filter(Boolean).join('\n\n'), ...(access === 'public' ? { security: [] } : {}) };
   });
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'FreeMobilaChat API', description: 'Six KPIs for every customer tweet: sentiment, is_claim, urgence, topics, incident, confidence.', version: '1' },
-      components: options.apiToken === undefined ? {} : { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: options.apiToken === undefined ? [] : [{ bearer: [] }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an API key from `fmc keys create`' }, session: { type: 'apiKey', in: 'cookie', name: 'fmc_session' } } },
+      security: [{ bearer: [] }, { session: [] }],
     },
     transform: jsonSchemaTransform,
   });
   // Swagger UI's pages get a policy of their own (staticCSP), which its styles and images need.
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
   await app.register(fastifyRateLimit, {
-    max: options.rateLimitPerMinute ?? 600,
+    max: rateLimit,
     timeWindow: 60_000,
     allowList: (request) => !request.url.startsWith('/api/'),
     // What the builder returns is thrown, so the error handler formats it like every other error.
@@ -104,24 +137,28 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   await app.register(fastifyMultipart, { limits: { fileSize: maxUploadBytes, files: 1, fields: 10 } });
 
-  if (options.apiToken !== undefined) {
-    const expected = `Bearer ${options.apiToken}`;
-    app.addHook('onRequest', async (request, reply) => {
-      if (!request.url.startsWith('/api/')) return;
-      const token = new URL(request.url, 'http://local').searchParams.get('token');
-      if (request.headers.authorization === expected || token === options.apiToken) return;
-      return reply.code(401).send({ statusCode: 401, error: 'missing or wrong API token: send Authorization: Bearer TOKEN' });
-    });
-  }
+  await app.register(fastifyCookie);
+  const accounts = new AccountStore(options.db);
+  const audit = new AuditLog(options.db);
+  const tickets = new Tickets();
+  const sessionLifetimeMs = (options.sessionHours ?? 12) * 3_600_000;
+  installAuth(app, { accounts, legacyToken: options.apiToken, sessionLifetimeMs }, tickets);
 
   const queue = new JobQueue({ db: options.db, dataDir: options.dataDir, config: options.config, modelPath: options.modelPath, threads: options.threads ?? 1 });
   const metrics = createMetrics(queue);
   app.addHook('onResponse', async (request, reply) => metrics.observe(request.method, request.routeOptions.url ?? 'unknown', reply.statusCode, reply.elapsedTime / 1000));
   app.addHook('onClose', async () => queue.close());
 
+  // Runs a crash or a stop left unfinished start again before anything new.
+  const resumed = queue.resume();
+  if (resumed.length > 0) app.log.info({ runs: resumed }, `resumed ${resumed.length} unfinished run(s)`);
+  app.decorate('drainRuns', (graceMs: number) => queue.shutdown(graceMs));
+
   const runs = new RunStore(options.db);
-  await app.register(systemRoutes, { db: options.db, queue, metrics });
-  await app.register(runRoutes, { runs, queue, dataDir: options.dataDir, config: options.config, maxUploadBytes, postLimitPerMinute: Math.max(1, Math.round((options.rateLimitPerMinute ?? 600) / 10)) });
+  const postLimitPerMinute = Math.max(1, Math.round(rateLimit / 10));
+  await app.register(systemRoutes, { db: options.db, queue, metrics, metricsKey: options.metricsKey });
+  await app.register(accountRoutes, { accounts, audit, tickets, sessionLifetimeMs, signInLimitPerMinute: postLimitPerMinute, singleSignOn: false });
+  await app.register(runRoutes, { runs, queue, audit, dataDir: options.dataDir, config: options.config, maxUploadBytes, postLimitPerMinute });
 
   if (existsSync(WEB_ROOT)) await app.register(fastifyStatic, { root: WEB_ROOT, wildcard: false });
   else app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/plain').send('The web app is not built: run `npm run build`. The API is at /api and its documentation at /docs.'));

@@ -1,21 +1,77 @@
 /** `fmc serve`: the HTTP API and the web app, on the embedded store and cache. */
+import { isIP } from 'node:net';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { openDatabase } from '../store/index.js';
+import { AccountStore } from '../auth/index.js';
+import { backupDataDir, backupFileName, newestBackupTime, openDatabase, pruneBackups, type Db } from '../store/index.js';
 import { buildServer, type ServerOptions } from './app.js';
 
-export { buildServer, DEFAULT_MAX_UPLOAD_BYTES, type ServerOptions } from './app.js';
+export { buildServer, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_RATE_LIMIT, type ServerOptions } from './app.js';
 
 export interface StartOptions extends Omit<ServerOptions, 'db'> {
   port: number;
   host: string;
+  /** SIGTERM/SIGINT: how long running runs get to end before the server stops them for the next start to resume. */
+  shutdownGraceMs: number;
+  /** A backup a day into this directory, the newest `keep` kept. */
+  backups?: { dir: string; keep: number };
 }
 
-/** Listens until SIGINT or SIGTERM, then lets running requests finish and closes the pool and the database. */
+/** Refused start: listening beyond this machine with nobody to sign in. Exit code 2. */
+export class OpenServerError extends Error {
+  override name = 'OpenServerError';
+}
+
+const DAY_MS = 86_400_000;
+
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+/** One backup now if the newest is a day old (or none), then one a day. */
+function scheduleBackups(app: FastifyInstance, db: Db, dataDir: string, backups: { dir: string; keep: number }): void {
+  const backUp = async () => {
+    try {
+      const result = await backupDataDir(db, dataDir, join(backups.dir, backupFileName(new Date())));
+      const pruned = await pruneBackups(backups.dir, backups.keep);
+      app.log.info({ file: result.file, bytes: result.bytes, pruned }, 'backup written');
+    } catch (error) {
+      app.log.error({ err: error }, 'backup failed');
+    }
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const next = (delay: number) => {
+    timer = setTimeout(() => void backUp().then(() => next(DAY_MS)), delay);
+    timer.unref();
+  };
+  void newestBackupTime(backups.dir).then((newest) => next(newest === undefined ? 0 : Math.max(0, newest + DAY_MS - Date.now())));
+  app.addHook('onClose', async () => clearTimeout(timer));
+}
+
+/**
+ * Listens until SIGINT or SIGTERM. Then it takes no new upload, gives running
+ * runs the grace period to end, stops the rest where they are (the next start
+ * resumes them), and closes the pool and the database.
+ */
 export async function startServer(options: StartOptions): Promise<FastifyInstance> {
   const db = openDatabase(options.dataDir, (message) => process.stderr.write(`warning: ${message}\n`));
+  if (!isLoopback(options.host) && options.apiToken === undefined && !new AccountStore(db).hasUsers()) {
+    db.close();
+    throw new OpenServerError(
+      `refusing to listen on ${options.host} with no user and no token: anyone who can reach it could read and run everything. Add a user (fmc users add NAME --role admin --password-stdin) or listen on 127.0.0.1`,
+    );
+  }
   const app = await buildServer({ ...options, db });
   app.addHook('onClose', async () => db.close());
+  if (options.backups !== undefined) scheduleBackups(app, db, options.dataDir, options.backups);
   await app.listen({ port: options.port, host: options.host });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void app.close());
+  const stop = async (signal: string) => {
+    app.log.info({ signal, graceSeconds: options.shutdownGraceMs / 1000 }, 'stopping: no new uploads, running runs get the grace period');
+    await app.drainRuns(options.shutdownGraceMs);
+    await app.close();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop(signal));
   return app;
 }

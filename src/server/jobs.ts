@@ -3,16 +3,17 @@
  * run at a time per thread, the rest queued), their progress comes back over
  * a MessageChannel and is kept here for `GET /api/runs/:id` and the SSE stream.
  */
-import { EventEmitter } from 'node:events';
+import { EventEmitter, once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { FmcConfig } from '../config/index.js';
 import type { JobProgress } from '../jobs/index.js';
 import type { OutputRecord } from '../output/index.js';
-import type { Mode, RunStats } from '../pipeline/index.js';
+import { MODES, type Mode, type RunStats } from '../pipeline/index.js';
 import { RunStore, type Db } from '../store/index.js';
 import type { ClassifyTask, RunTask } from './worker.js';
 
@@ -56,6 +57,11 @@ export class JobQueue {
   private readonly runPool: Piscina;
   private readonly classifyPool: Piscina;
   private readonly runs: RunStore;
+  /** Set when `shutdown` starts: no new run is taken. */
+  private draining = false;
+  /** Set once the grace period is over: runs stopped from now on are left to be resumed, not failed. */
+  private stopping = false;
+  private closed = false;
 
   constructor(private readonly options: QueueOptions) {
     this.runs = new RunStore(options.db);
@@ -94,7 +100,7 @@ export class JobQueue {
     return progress;
   }
 
-  /** Queues a recorded run on an uploaded file; the upload is deleted when the run ends. */
+  /** Queues a recorded run on an uploaded file; the upload is kept until the run ends (done, failed or cancelled). */
   submit(runId: number, input: { path: string; name: string }, mode: Mode, textColumn: string | undefined): void {
     const inputPath = input.path;
     const controller = new AbortController();
@@ -107,6 +113,7 @@ export class JobQueue {
       .run(task, { transferList: [port2], signal: controller.signal })
       .then((stats: RunStats) => this.end(runId, 'done', undefined, stats))
       .catch((error: unknown) => {
+        if (this.stopping) return;
         const message = controller.signal.aborted ? 'cancelled' : error instanceof Error ? error.message : String(error);
         // Errors before the job started (no LLM, unreadable input) leave the run for us to mark.
         if (this.runs.get(runId)?.status !== 'failed') this.runs.fail(runId, message);
@@ -114,7 +121,7 @@ export class JobQueue {
       })
       .finally(() => {
         port1.close();
-        void rm(inputPath, { force: true });
+        if (!this.stopping) void rm(inputPath, { force: true });
       });
     this.emit(runId);
   }
@@ -132,7 +139,50 @@ export class JobQueue {
     return this.classifyPool.run(task) as Promise<OutputRecord[]>;
   }
 
+  /**
+   * Queues again the runs a crash or a stop left unfinished: each starts over
+   * from its kept input with none of its rows stored, so every row ends up
+   * stored once. A run whose input is gone fails, saying so. Returns the ids resumed.
+   */
+  resume(): number[] {
+    const resumed: number[] = [];
+    for (const run of this.runs.unfinished()) {
+      // Kept relative to the data directory, so that a restored backup resumes too.
+      const path = resolve(this.options.dataDir, run.inputPath);
+      const mode = MODES.find((candidate) => candidate === run.mode);
+      if (!existsSync(path) || mode === undefined) {
+        this.runs.fail(run.id, `interrupted, and cannot be resumed: its input ${path} is gone`);
+        continue;
+      }
+      this.runs.requeue(run.id);
+      this.submit(run.id, { path, name: run.inputName }, mode, run.textColumn);
+      resumed.push(run.id);
+    }
+    return resumed;
+  }
+
+  /** False once the server is stopping: uploads are refused (503) rather than queued. */
+  get accepting(): boolean {
+    return !this.draining;
+  }
+
+  /**
+   * Stops: running runs get up to `graceMs` to end; those still going are then
+   * stopped where they are, their input kept and their status left for `resume`.
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    this.draining = true;
+    const deadline = AbortSignal.timeout(graceMs);
+    while (this.live.size > 0 && !deadline.aborted) {
+      await Promise.race([once(this.events, 'end'), once(deadline, 'abort')]);
+    }
+    this.stopping = true;
+    await this.close();
+  }
+
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     for (const run of this.live.values()) run.controller.abort();
     await Promise.all([this.runPool.destroy(), this.classifyPool.destroy()]);
   }

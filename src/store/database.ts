@@ -62,6 +62,44 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE run_rows ADD COLUMN failed INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE run_rows ADD COLUMN search TEXT;
    ALTER TABLE run_rows ADD COLUMN created_at TEXT;`,
+  // Accounts, API keys (hashed), sign-in sessions (hashed), the audit log; and what a crashed run needs to start again.
+  `CREATE TABLE users (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     name TEXT NOT NULL UNIQUE,
+     role TEXT NOT NULL,
+     password_hash TEXT,
+     source TEXT NOT NULL DEFAULT 'local',
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE api_keys (
+     id TEXT PRIMARY KEY,
+     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+     name TEXT,
+     secret_hash BLOB NOT NULL,
+     created_at TEXT NOT NULL,
+     last_used_at TEXT,
+     revoked_at TEXT
+   );
+   CREATE TABLE sessions (
+     token_hash BLOB PRIMARY KEY,
+     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+     csrf_token TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE audit (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     at TEXT NOT NULL,
+     actor TEXT NOT NULL,
+     action TEXT NOT NULL,
+     target TEXT,
+     ip TEXT,
+     detail TEXT
+   );
+   CREATE INDEX audit_at ON audit (at);
+   ALTER TABLE runs ADD COLUMN owner TEXT;
+   ALTER TABLE runs ADD COLUMN input_path TEXT;
+   ALTER TABLE runs ADD COLUMN text_column TEXT;`,
 ];
 
 function migrate(db: Db): void {

@@ -26,6 +26,18 @@ export interface RunRecord {
   /** Input warnings (bad rows, encoding), the first `MAX_PROBLEMS`. */
   problems: string[];
   error: string | undefined;
+  /** Who started it on the server (none from the CLI). */
+  owner: string | undefined;
+}
+
+/** What a run left unfinished by a crash needs to start again. */
+export interface ResumableRun {
+  id: number;
+  inputName: string;
+  inputPath: string;
+  mode: string;
+  textColumn: string | undefined;
+  owner: string | undefined;
 }
 
 interface RunRow {
@@ -42,6 +54,9 @@ interface RunRow {
   stats: string | null;
   problems: string;
   error: string | null;
+  owner: string | null;
+  input_path: string | null;
+  text_column: string | null;
 }
 
 export const MAX_PROBLEMS = 100;
@@ -61,6 +76,7 @@ function toRecord(row: RunRow): RunRecord {
     stats: row.stats === null ? undefined : (JSON.parse(row.stats) as RunStats),
     problems: JSON.parse(row.problems) as string[],
     error: row.error ?? undefined,
+    owner: row.owner ?? undefined,
   };
 }
 
@@ -123,11 +139,28 @@ const SORT_SQL: Record<TweetQuery['sort'], string> = { position: 'position', con
 export class RunStore {
   constructor(private readonly db: Db) {}
 
-  start(inputName: string, mode: string, status: 'queued' | 'running' = 'running'): number {
+  /** Records a run; a server's run also keeps who started it and where its input waits until it ends. */
+  start(inputName: string, mode: string, status: 'queued' | 'running' = 'running', origin: { owner?: string; inputPath?: string; textColumn?: string } = {}): number {
     const result = this.db
-      .prepare('INSERT INTO runs (input_name, mode, status, started_at) VALUES (?, ?, ?, ?)')
-      .run(inputName, mode, status, new Date().toISOString());
+      .prepare('INSERT INTO runs (input_name, mode, status, started_at, owner, input_path, text_column) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(inputName, mode, status, new Date().toISOString(), origin.owner ?? null, origin.inputPath ?? null, origin.textColumn ?? null);
     return Number(result.lastInsertRowid);
+  }
+
+  /** Server runs (those with a kept input) left queued or running by a crash or a stop, oldest first. */
+  unfinished(): ResumableRun[] {
+    return this.db
+      .prepare<[], RunRow>("SELECT * FROM runs WHERE status IN ('queued', 'running') AND input_path IS NOT NULL ORDER BY id")
+      .all()
+      .map((row) => ({ id: row.id, inputName: row.input_name, inputPath: row.input_path as string, mode: row.mode, textColumn: row.text_column ?? undefined, owner: row.owner ?? undefined }));
+  }
+
+  /** Puts a run back in the queue with none of its rows: it is classified again from the start, so each row is stored once. */
+  requeue(id: number): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM run_rows WHERE run_id = ?').run(id);
+      this.db.prepare("UPDATE runs SET status = 'queued', stored_rows = 0, rows = 0 WHERE id = ?").run(id);
+    })();
   }
 
   /** A queued run starts: its clock starts now. */

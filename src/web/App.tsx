@@ -1,11 +1,12 @@
 /** FreeMobilaChat's page: upload and history (#/), one run's progress then dashboard (#/runs/ID). */
 import { useCallback, useEffect, useState } from 'react';
-import { api, ApiError, token, withToken } from './api';
+import { api, session as sessions, type SessionInfo } from './api';
 import { MODE_NAMES } from './labels';
 import type { Run } from './types';
 import { Dashboard } from './components/Dashboard';
 import { RunHistory } from './components/RunHistory';
 import { RunProgress } from './components/RunProgress';
+import { SignIn } from './components/SignIn';
 import { TweetTable } from './components/TweetTable';
 import { Upload } from './components/Upload';
 
@@ -48,7 +49,7 @@ function RunPage({ runId, onError }: { runId: number; onError: (message: string)
       <div className="exports">
         Exporter :
         {(['csv', 'jsonl', 'xlsx'] as const).map((format) => (
-          <a key={format} className="button" href={withToken(`/api/runs/${run.id}/export?format=${format}`)} data-testid={`export-${format}`} download>
+          <a key={format} className="button" href={`/api/runs/${run.id}/export?format=${format}`} data-testid={`export-${format}`} download>
             {format.toUpperCase()}
           </a>
         ))}
@@ -63,7 +64,7 @@ function RunPage({ runId, onError }: { runId: number; onError: (message: string)
 export function App() {
   const [hash, setHash] = useState(window.location.hash);
   const [error, setError] = useState<string>();
-  const [needsToken, setNeedsToken] = useState(false);
+  const [session, setSession] = useState<SessionInfo>();
   useEffect(() => {
     const onHash = () => setHash(window.location.hash);
     window.addEventListener('hashchange', onHash);
@@ -71,9 +72,10 @@ export function App() {
   }, []);
   const onError = useCallback((message: string) => setError(message), []);
   useEffect(() => {
-    api.runs().catch((failure: unknown) => setNeedsToken(failure instanceof ApiError && failure.status === 401));
+    sessions.current().then(setSession, (failure: Error) => setError(failure.message));
   }, []);
   const runId = runIdOf(hash);
+  const canRun = session?.role === 'analyst' || session?.role === 'admin';
   return (
     <main>
       <header>
@@ -81,6 +83,14 @@ export function App() {
           <a href="#/">FreeMobilaChat</a>
         </h1>
         <span className="muted">Six indicateurs pour chaque tweet client · <a href="/docs">API</a></span>
+        {session?.authenticated === true && session.via === 'session' ? (
+          <span className="account" data-testid="account">
+            {session.user} ({session.role}) ·{' '}
+            <button type="button" className="link" onClick={() => sessions.signOut().then(() => setSession({ authenticated: false, singleSignOn: session.singleSignOn }), (failure: Error) => setError(failure.message))}>
+              se déconnecter
+            </button>
+          </span>
+        ) : null}
       </header>
       {error === undefined ? null : (
         <p className="banner" role="alert" data-testid="error">
@@ -90,28 +100,25 @@ export function App() {
           </button>
         </p>
       )}
-      {needsToken ? (
-        <form
-          className="card"
-          onSubmit={(event) => {
-            event.preventDefault();
-            token.set(new FormData(event.currentTarget).get('token') as string);
-            window.location.reload();
-          }}
-        >
-          Ce serveur demande un jeton d’API : <input name="token" type="password" /> <button type="submit">Valider</button>
-        </form>
-      ) : null}
-      {runId === undefined ? (
+      {session === undefined ? null : !session.authenticated ? (
+        <SignIn singleSignOn={session.singleSignOn} onSignedIn={(signedIn) => {
+          setError(undefined);
+          setSession(signedIn);
+        }} />
+      ) : runId === undefined ? (
         <>
-          <Upload
-            onStarted={(id) => {
-              setError(undefined);
-              window.location.hash = `#/runs/${id}`;
-            }}
-            onError={onError}
-          />
-          <RunHistory onOpen={() => setError(undefined)} onError={onError} />
+          {canRun ? (
+            <Upload
+              onStarted={(id) => {
+                setError(undefined);
+                window.location.hash = `#/runs/${id}`;
+              }}
+              onError={onError}
+            />
+          ) : (
+            <p className="muted">Votre rôle ({session.role}) permet de consulter les analyses, pas d’en lancer.</p>
+          )}
+          <RunHistory canDelete={canRun} onOpen={() => setError(undefined)} onError={onError} />
         </>
       ) : (
         <RunPage key={runId} runId={runId} onError={onError} />

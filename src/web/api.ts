@@ -1,4 +1,4 @@
-/** Calls to the API, with the token when one is set; every failure becomes an `ApiError` with the server's message. */
+/** Calls to the API under the page's session cookie; every failure becomes an `ApiError` with the server's message. */
 import type { Run, TweetPage } from './types';
 
 export class ApiError extends Error {
@@ -7,22 +7,26 @@ export class ApiError extends Error {
   }
 }
 
-const TOKEN_KEY = 'fmc-api-token';
+/** Who the page signed in as; its CSRF token goes with every change the page makes. */
+export interface SessionInfo {
+  authenticated: boolean;
+  user?: string;
+  role?: 'viewer' | 'analyst' | 'admin';
+  via?: string;
+  csrfToken?: string;
+  singleSignOn: boolean;
+}
 
-export const token = {
-  get: (): string => localStorage.getItem(TOKEN_KEY) ?? '',
-  set: (value: string): void => localStorage.setItem(TOKEN_KEY, value),
-};
+let csrfToken = '';
 
-/** Links (exports, SSE) cannot send a header: they carry the token in the query. */
-export function withToken(path: string): string {
-  const value = token.get();
-  return value === '' ? path : `${path}${path.includes('?') ? '&' : '?'}token=${encodeURIComponent(value)}`;
+function remember(session: SessionInfo): SessionInfo {
+  csrfToken = session.csrfToken ?? '';
+  return session;
 }
 
 async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   const headers = new Headers(init.headers);
-  if (token.get() !== '') headers.set('authorization', `Bearer ${token.get()}`);
+  if (init.method !== undefined && init.method !== 'GET' && csrfToken !== '') headers.set('x-csrf-token', csrfToken);
   let response: Response;
   try {
     response = await fetch(path, { ...init, headers });
@@ -34,6 +38,13 @@ async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   if (!response.ok) throw new ApiError(response.status, body.error ?? `erreur ${response.status}`);
   return body as T;
 }
+
+export const session = {
+  current: () => request<SessionInfo>('/api/session').then(remember),
+  signIn: (name: string, password: string) =>
+    request<SessionInfo>('/api/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) }).then(remember),
+  signOut: () => request<void>('/api/session', { method: 'DELETE' }).then(() => remember({ authenticated: false, singleSignOn: false })),
+};
 
 export const api = {
   runs: () => request<{ runs: Run[] }>('/api/runs').then((body) => body.runs),

@@ -2,17 +2,18 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { extname, join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { AuditLog } from '../../auth/index.js';
 import type { FmcConfig } from '../../config/index.js';
 import { InputError, openInput, rowsFromRecords } from '../../ingest/index.js';
 import { LABEL_VALUES } from '../../labels.js';
 import { createBackend, LlmUnavailableError } from '../../llm/index.js';
 import { MODES, type Mode, type RunStats } from '../../pipeline/index.js';
-import type { RunDashboard, RunRecord, RunStore } from '../../store/index.js';
+import { UPLOADS_DIRECTORY, type RunDashboard, type RunRecord, type RunStore } from '../../store/index.js';
 import { EXPORT_CONTENT_TYPES, EXPORT_FORMATS, exportStream } from '../export.js';
 import type { JobQueue, LiveProgress } from '../jobs.js';
 
@@ -57,6 +58,8 @@ const Run = z.object({
   problems: z.array(z.string()),
   error: z.string().optional(),
   progress: Progress.optional(),
+  /** Who started it (none for runs of the command line, or of an open server). */
+  owner: z.string().optional(),
 });
 const RunId = z.object({ id: z.coerce.number().int().positive() });
 const Tweet = z.record(z.string(), z.json());
@@ -84,6 +87,7 @@ const TweetsQuery = z.object({
 export interface RunRoutesOptions {
   runs: RunStore;
   queue: JobQueue;
+  audit: AuditLog;
   dataDir: string;
   config: FmcConfig;
   maxUploadBytes: number;
@@ -91,10 +95,11 @@ export interface RunRoutesOptions {
 }
 
 export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, options) => {
-  const { runs, queue } = options;
-  const uploads = join(options.dataDir, 'uploads');
+  const { runs, queue, audit } = options;
+  const uploads = join(options.dataDir, UPLOADS_DIRECTORY);
   await mkdir(uploads, { recursive: true });
   const postLimit = { rateLimit: { max: options.postLimitPerMinute, timeWindow: 60_000 } };
+  const viewer = { access: 'viewer' as const };
 
   /** A run as the API shows it: the stored record, plus live progress while it runs. */
   function view(run: RunRecord): RunRecord & { progress: LiveProgress | undefined } {
@@ -162,7 +167,7 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
   app.post(
     '/api/runs',
     {
-      config: postLimit,
+      config: { ...postLimit, access: 'analyst' },
       schema: {
         tags: ['runs'],
         summary: 'start a run on an export (multipart field "file", with optional fields "mode" and "textColumn"), or on JSON {"tweets": […]}',
@@ -171,6 +176,7 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
       },
     },
     async (request, reply) => {
+      if (!queue.accepting) throw new HttpError(503, 'the server is stopping: send the upload again once it is back');
       const upload = await receive(request);
       await checkColumns(upload.path, upload.name, upload.textColumn);
       if (upload.mode !== 'fast') {
@@ -182,24 +188,26 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
           throw error;
         }
       }
-      const id = runs.start(upload.name, upload.mode, 'queued');
+      const owner = request.principal?.via === 'open' ? undefined : request.principal?.name;
+      const id = runs.start(upload.name, upload.mode, 'queued', { owner, inputPath: relative(options.dataDir, upload.path), textColumn: upload.textColumn });
       queue.submit(id, upload, upload.mode, upload.textColumn);
+      audit.record({ actor: request.principal?.name ?? 'anonymous', action: 'run.upload', target: `run ${id}`, ip: request.ip, detail: `${upload.name}, mode ${upload.mode}` });
       return reply.code(202).header('location', `/api/runs/${id}`).send({ id, status: 'queued' });
     },
   );
 
   app.get(
     '/api/runs',
-    { schema: { tags: ['runs'], summary: 'past and current runs, newest first', querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }), response: { 200: z.object({ runs: z.array(Run) }) } } },
+    { config: viewer, schema: { tags: ['runs'], summary: 'past and current runs, newest first', querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }), response: { 200: z.object({ runs: z.array(Run) }) } } },
     async (request) => ({ runs: runs.list(request.query.limit).map(view) }),
   );
 
-  app.get('/api/runs/:id', { schema: { tags: ['runs'], summary: 'a run: status, progress per phase, summary, and its dashboard once done', params: RunId, response: { 200: Run.extend({ dashboard: z.custom<RunDashboard>().optional() }), 404: ErrorBody } } }, async (request) => {
+  app.get('/api/runs/:id', { config: viewer, schema: { tags: ['runs'], summary: 'a run: status, progress per phase, summary, and its dashboard once done', params: RunId, response: { 200: Run.extend({ dashboard: z.custom<RunDashboard>().optional() }), 404: ErrorBody } } }, async (request) => {
     const run = runOr404(request.params.id);
     return { ...view(run), dashboard: run.status === 'done' ? runs.dashboard(run.id) : undefined };
   });
 
-  app.get('/api/runs/:id/events', { schema: { tags: ['runs'], summary: 'Server-Sent Events: `progress` while the run goes, then `end` with the run', params: RunId, response: { 404: ErrorBody } } }, async (request, reply) => {
+  app.get('/api/runs/:id/events', { config: viewer, schema: { tags: ['runs'], summary: 'Server-Sent Events: `progress` while the run goes, then `end` with the run', params: RunId, response: { 404: ErrorBody } } }, async (request, reply) => {
     const run = runOr404(request.params.id);
     streamEvents(request, reply, run.id);
   });
@@ -226,7 +234,7 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
     request.raw.on('close', () => queue.events.off(`run:${id}`, onProgress));
   }
 
-  app.get('/api/runs/:id/tweets', { schema: { tags: ['runs'], summary: 'the labelled tweets of a run: filter by each KPI, search, sort, paginate', params: RunId, querystring: TweetsQuery, response: { 200: z.object({ total: z.number(), page: z.number(), pageSize: z.number(), items: z.array(Record) }), 404: ErrorBody } } }, async (request) => {
+  app.get('/api/runs/:id/tweets', { config: viewer, schema: { tags: ['runs'], summary: 'the labelled tweets of a run: filter by each KPI, search, sort, paginate', params: RunId, querystring: TweetsQuery, response: { 200: z.object({ total: z.number(), page: z.number(), pageSize: z.number(), items: z.array(Record) }), 404: ErrorBody } } }, async (request) => {
     const run = runOr404(request.params.id);
     const { q, duplicates, sort, order, page, pageSize, ...filters } = request.query;
     const result = runs.tweets(run.id, { filters, duplicates, search: q, sort, order, page, pageSize });
@@ -235,28 +243,36 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
 
   app.get(
     '/api/runs/:id/export',
-    { schema: { tags: ['runs'], summary: 'every labelled row of a run, in input order', params: RunId, querystring: z.object({ format: z.enum(EXPORT_FORMATS).default('csv') }), response: { 200: z.unknown(), 404: ErrorBody, 409: ErrorBody } } },
+    { config: viewer, schema: { tags: ['runs'], summary: 'every labelled row of a run, in input order', params: RunId, querystring: z.object({ format: z.enum(EXPORT_FORMATS).default('csv') }), response: { 200: z.unknown(), 404: ErrorBody, 409: ErrorBody } } },
     async (request, reply) => {
       const run = runOr404(request.params.id);
       if (run.status !== 'done') throw new HttpError(409, `run ${run.id} is ${run.status}: export it once it is done`);
       const { format } = request.query;
+      audit.record({ actor: request.principal?.name ?? 'anonymous', action: 'run.export', target: `run ${run.id}`, ip: request.ip, detail: format });
       const base = run.inputName.replace(/\.[^.]+$/, '').replace(/[^\w.-]+/g, '_');
       reply.header('content-type', EXPORT_CONTENT_TYPES[format]).header('content-disposition', `attachment; filename="${base}-labelled-run${run.id}.${format}"`);
       return reply.send(exportStream(format, runs.allRows(run.id)));
     },
   );
 
-  app.delete('/api/runs/:id', { schema: { tags: ['runs'], summary: 'cancel a run if it goes, and delete it with its rows', params: RunId, response: { 204: z.null(), 404: ErrorBody } } }, async (request, reply) => {
-    const run = runOr404(request.params.id);
-    queue.cancel(run.id);
-    runs.delete(run.id);
-    return reply.code(204).send(null);
-  });
+  app.delete(
+    '/api/runs/:id',
+    { config: { access: 'analyst' }, schema: { tags: ['runs'], summary: 'cancel a run if it goes, and delete it with its rows (an analyst: its own runs; an admin: any)', params: RunId, response: { 204: z.null(), 403: ErrorBody, 404: ErrorBody } } },
+    async (request, reply) => {
+      const run = runOr404(request.params.id);
+      const principal = request.principal;
+      if (principal?.role !== 'admin' && run.owner !== principal?.name) throw new HttpError(403, `${principal?.name} is analyst: it may delete its own runs, and run ${run.id} is ${run.owner === undefined ? 'nobody\'s' : `${run.owner}'s`}`);
+      queue.cancel(run.id);
+      runs.delete(run.id);
+      audit.record({ actor: principal?.name ?? 'anonymous', action: 'run.delete', target: `run ${run.id}`, ip: request.ip, detail: run.inputName });
+      return reply.code(204).send(null);
+    },
+  );
 
   app.post(
     '/api/classify',
     {
-      config: postLimit,
+      config: { ...postLimit, access: 'analyst' },
       schema: {
         tags: ['classify'],
         summary: `label up to ${MAX_SYNC_TWEETS} tweets now (mode fast): {"tweets": [{"id": …, "text": …}]} in, the same with the six KPIs out`,

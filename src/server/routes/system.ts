@@ -1,11 +1,12 @@
-/** Health, readiness and metrics: open to probes and scrapers, never rate-limited or behind the token. */
+/** Health, readiness and metrics: open to probes and scrapers, never rate-limited; metrics behind a key of their own when one is set. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { secretsEqual } from '../../auth/index.js';
 import type { Db } from '../../store/index.js';
 import type { JobQueue } from '../jobs.js';
 import type { ServerMetrics } from '../metrics.js';
 
-export const systemRoutes: FastifyPluginAsyncZod<{ db: Db; queue: JobQueue; metrics: ServerMetrics }> = async (app, { db, queue, metrics }) => {
+export const systemRoutes: FastifyPluginAsyncZod<{ db: Db; queue: JobQueue; metrics: ServerMetrics; metricsKey: string | undefined }> = async (app, { db, queue, metrics, metricsKey }) => {
   app.get('/healthz', { schema: { tags: ['system'], summary: 'the process answers', response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
 
   app.get(
@@ -27,7 +28,10 @@ export const systemRoutes: FastifyPluginAsyncZod<{ db: Db; queue: JobQueue; metr
     },
   );
 
-  app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
+  app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics (with --metrics-key: Authorization: Bearer KEY)' } }, async (request, reply) => {
+    if (metricsKey !== undefined && !secretsEqual(request.headers.authorization ?? '', `Bearer ${metricsKey}`)) {
+      return reply.code(401).send({ statusCode: 401, error: 'metrics need Authorization: Bearer METRICS_KEY' });
+    }
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });

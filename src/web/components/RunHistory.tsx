@@ -6,7 +6,7 @@ import type { Run } from '../types';
 
 const STATUS_NAMES: Record<string, string> = { queued: 'en attente', running: 'en cours', done: 'terminée', failed: 'échec' };
 
-export function RunHistory({ onOpen, onError }: { onOpen: (id: number) => void; onError: (message: string) => void }) {
+export function RunHistory({ canDelete, onOpen, onError }: { canDelete: boolean; onOpen: (id: number) => void; onError: (message: string) => void }) {
   const [runs, setRuns] = useState<Run[]>();
   const refresh = () => api.runs().then(setRuns, (error: Error) => onError(error.message));
   useEffect(() => void refresh(), []);
@@ -29,9 +29,11 @@ export function RunHistory({ onOpen, onError }: { onOpen: (id: number) => void; 
               <td>{integer(run.rows)} lignes</td>
               <td>{STATUS_NAMES[run.status] ?? run.status}</td>
               <td>
-                <button type="button" className="link" onClick={() => api.remove(run.id).then(refresh, (error: Error) => onError(error.message))}>
-                  supprimer
-                </button>
+                {canDelete ? (
+                  <button type="button" className="link" onClick={() => api.remove(run.id).then(refresh, (error: Error) => onError(error.message))}>
+                    supprimer
+                  </button>
+                ) : null}
               </td>
             </tr>
           ))}

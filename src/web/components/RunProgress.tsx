@@ -1,6 +1,5 @@
 /** Live progress of a run, phase by phase, from the server's event stream. */
 import { useEffect, useState } from 'react';
-import { withToken } from '../api';
 import { integer, PHASE_NAMES } from '../labels';
 import type { Phase, Progress } from '../types';
 
@@ -14,7 +13,7 @@ function share(progress: Progress, phase: Phase): number {
 export function RunProgress({ runId, mode, onEnd }: { runId: number; mode: string; onEnd: () => void }) {
   const [progress, setProgress] = useState<Progress>();
   useEffect(() => {
-    const events = new EventSource(withToken(`/api/runs/${runId}/events`));
+    const events = new EventSource(`/api/runs/${runId}/events`);
     events.addEventListener('progress', (event) => setProgress(JSON.parse((event as MessageEvent<string>).data) as Progress));
     events.addEventListener('end', () => {
       events.close();
