@@ -5,8 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
 import { syncBuiltinESMExports } from 'node:module';
+import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { AccountStore, AuditLog } from '../src/auth/index.js';
 import { openDatabase, RunStore, type Db } from '../src/store/index.js';
@@ -308,4 +312,47 @@ test('fmc serve refuses to listen beyond loopback with no user (exit 2); with a 
   assert.equal((await fetch(`${url}/api/runs`)).status, 401, 'not open: it asks who is there');
   child.kill('SIGTERM');
   assert.equal((await done).code, 0);
+});
+
+/** A self-signed certificate for 127.0.0.1, made with openssl. */
+function selfSigned(): { cert: Buffer; key: Buffer } {
+  const dir = tempDir();
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]);
+  assert.equal(made.status, 0, made.stderr?.toString());
+  return { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) };
+}
+
+function httpsRequest(url: string, ca: Buffer, init: { method?: string; body?: string } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
+  return new Promise((resolve, reject) => {
+    const request = https.request(url, { method: init.method ?? 'GET', ca, headers: init.body === undefined ? {} : { 'content-type': 'application/json' } }, (response) => {
+      response.resume();
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers }));
+    });
+    request.on('error', reject);
+    request.end(init.body);
+  });
+}
+
+test('--tls-cert/--tls-key: HTTPS with HSTS and Secure cookies; --trust-proxy takes the protocol from the proxy', async (t) => {
+  const tls = selfSigned();
+  const dataDir = tempDir();
+  const db = openDatabase(dataDir, () => undefined);
+  await new AccountStore(db).addUser('ops', 'admin', PASSWORD);
+  const app = await server({ db, dataDir, tls });
+  t.after(() => app.close());
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  assert.match(address, /^https:\/\//);
+  const health = await httpsRequest(`${address}/healthz`, tls.cert);
+  assert.equal(health.status, 200);
+  assert.equal(health.headers['strict-transport-security'], 'max-age=31536000; includeSubDomains');
+  const signIn = await httpsRequest(`${address}/api/session`, tls.cert, { method: 'POST', body: JSON.stringify({ name: 'ops', password: PASSWORD }) });
+  assert.equal(signIn.status, 200);
+  assert.match(String(signIn.headers['set-cookie']), /; Secure/);
+
+  const plain = await server({ db, dataDir, trustProxy: true });
+  t.after(() => plain.close());
+  assert.equal((await plain.inject('/healthz')).headers['strict-transport-security'], undefined, 'no HSTS from a plain-HTTP server');
+  const proxied = await plain.inject({ method: 'POST', url: '/api/session', headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.7' }, payload: { name: 'ops', password: PASSWORD } });
+  assert.match(String(proxied.headers['set-cookie']), /; Secure/);
+  assert.equal(new AuditLog(db).list(undefined).at(-1)?.ip, '203.0.113.7', 'the audit log has the client behind the proxy');
 });

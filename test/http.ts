@@ -6,9 +6,10 @@ import { buildServer, type ServerOptions } from '../src/server/index.js';
 import { openDatabase } from '../src/store/index.js';
 import { tempDir } from './helpers.js';
 
+/** Tests poll runs many times a second, far above the default 100 requests a minute: unless a test sets it, the limit is out of the way. */
 export async function server(options: Partial<ServerOptions> = {}, env: NodeJS.ProcessEnv = {}): Promise<FastifyInstance> {
   const dataDir = options.dataDir ?? tempDir();
-  return buildServer({ db: options.db ?? openDatabase(dataDir, () => undefined), dataDir, config: loadConfig({ env }), ...options });
+  return buildServer({ db: options.db ?? openDatabase(dataDir, () => undefined), dataDir, config: loadConfig({ env }), rateLimitPerMinute: 100_000, ...options });
 }
 
 /** A multipart/form-data body with text fields and one file. */
@@ -33,5 +34,5 @@ export async function finished(app: FastifyInstance, id: number, headers: Record
     if (run.status === 'done' || run.status === 'failed') return run;
     await sleep(50);
   }
-  throw new Error(`run ${id} did not finish`);
+  throw new Error(`run ${id} did not finish: ${(await app.inject({ url: `/api/runs/${id}`, headers })).body.slice(0, 600)}`);
 }
