@@ -99,9 +99,13 @@ export class AccountStore {
     return toUser(this.existing(name));
   }
 
-  /** A user signed in by single sign-on: created on first sign-in, its role following the provider's claim. */
+  /**
+   * A user signed in by single sign-on: created on first sign-in, its role following the provider's claim.
+   * A local account of the same name is not taken over.
+   */
   upsertExternalUser(name: string, role: Role): User {
     const row = this.row(name);
+    if (row?.source === 'local') throw new AccountError(`a local account is named ${name}: single sign-on cannot use it`, 'conflict');
     if (row === undefined) this.db.prepare("INSERT INTO users (name, role, source, created_at) VALUES (?, ?, 'oidc', ?)").run(name, role, new Date().toISOString());
     else this.db.prepare('UPDATE users SET role = ? WHERE id = ?').run(role, row.id);
     return toUser(this.existing(name));

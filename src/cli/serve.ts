@@ -1,6 +1,7 @@
 /** `fmc serve`: the API and the web app until Ctrl-C or SIGTERM. */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { ROLES } from '../auth/index.js';
 import { loadConfig } from '../config/index.js';
 import { startServer } from '../server/index.js';
 import { LOG_LEVELS } from '../server/logging.js';
@@ -18,6 +19,12 @@ const ServeOptions = SettingsFlags.extend({
   tlsCert: z.string().min(1).optional(),
   tlsKey: z.string().min(1).optional(),
   trustProxy: z.boolean().default(false),
+  oidcIssuer: z.url().optional(),
+  oidcClientId: z.string().min(1).optional(),
+  oidcClientSecret: z.string().min(1).optional(),
+  oidcRedirectUrl: z.url().optional(),
+  oidcRoleClaim: z.string().min(1),
+  oidcDefaultRole: z.enum(ROLES).optional(),
   threads: z.coerce.number().int().min(1).max(16),
   maxUploadMb: z.coerce.number().positive(),
   rateLimit: z.coerce.number().int().positive(),
@@ -38,7 +45,13 @@ function readPem(path: string, what: string): Buffer {
 
 export async function serveCommand(rawOptions: unknown): Promise<void> {
   // Secrets come from the environment rather than flags, which show in `ps`; a flag still wins.
-  const options = ServeOptions.parse({ token: process.env.FMC_API_TOKEN || undefined, metricsKey: process.env.FMC_METRICS_KEY || undefined, ...(rawOptions as object) });
+  const options = ServeOptions.parse({
+    token: process.env.FMC_API_TOKEN || undefined,
+    metricsKey: process.env.FMC_METRICS_KEY || undefined,
+    oidcClientSecret: process.env.FMC_OIDC_CLIENT_SECRET || undefined,
+    ...(rawOptions as object),
+  });
+  if ((options.oidcIssuer === undefined) !== (options.oidcClientId === undefined)) throw new UsageError('--oidc-issuer and --oidc-client-id go together');
   if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
   const tls = options.tlsCert === undefined || options.tlsKey === undefined ? undefined : { cert: readPem(options.tlsCert, 'certificate'), key: readPem(options.tlsKey, 'key') };
   const config = loadConfig({ flags: configFlags(options) });
@@ -54,6 +67,10 @@ export async function serveCommand(rawOptions: unknown): Promise<void> {
     sessionHours: options.sessionHours,
     tls,
     trustProxy: options.trustProxy,
+    oidc:
+      options.oidcIssuer === undefined || options.oidcClientId === undefined
+        ? undefined
+        : { issuer: options.oidcIssuer, clientId: options.oidcClientId, clientSecret: options.oidcClientSecret, redirectUrl: options.oidcRedirectUrl, roleClaim: options.oidcRoleClaim, defaultRole: options.oidcDefaultRole },
     threads: options.threads,
     maxUploadBytes: options.maxUploadMb * 2 ** 20,
     rateLimitPerMinute: options.rateLimit,

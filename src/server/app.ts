@@ -21,6 +21,7 @@ import { describeAccess, installAuth, Tickets } from './auth.js';
 import { JobQueue } from './jobs.js';
 import { loggerOptions, type LogSettings } from './logging.js';
 import { createMetrics } from './metrics.js';
+import { oidcRoutes, type OidcSettings } from './oidc.js';
 import { accountRoutes } from './routes/accounts.js';
 import { runRoutes } from './routes/runs.js';
 import { systemRoutes } from './routes/system.js';
@@ -38,6 +39,8 @@ export interface ServerOptions {
   metricsKey?: string;
   /** Serve HTTPS with this certificate and key (PEM); HSTS and secure cookies follow. */
   tls?: { cert: Buffer; key: Buffer };
+  /** Single sign-on with an OpenID Connect provider, beside passwords and keys. */
+  oidc?: OidcSettings;
   /** Behind a reverse proxy: the client's address and protocol come from X-Forwarded-For and -Proto. */
   trustProxy?: boolean;
   /** Requests per minute and client on /api (uploads, /api/classify and sign-in attempts: a tenth of it). */
@@ -157,7 +160,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const runs = new RunStore(options.db);
   const postLimitPerMinute = Math.max(1, Math.round(rateLimit / 10));
   await app.register(systemRoutes, { db: options.db, queue, metrics, metricsKey: options.metricsKey });
-  await app.register(accountRoutes, { accounts, audit, tickets, sessionLifetimeMs, signInLimitPerMinute: postLimitPerMinute, singleSignOn: false });
+  await app.register(accountRoutes, { accounts, audit, tickets, sessionLifetimeMs, signInLimitPerMinute: postLimitPerMinute, singleSignOn: options.oidc !== undefined });
+  if (options.oidc !== undefined) await app.register(oidcRoutes, { settings: options.oidc, accounts, audit, sessionLifetimeMs });
   await app.register(runRoutes, { runs, queue, audit, dataDir: options.dataDir, config: options.config, maxUploadBytes, postLimitPerMinute });
 
   if (existsSync(WEB_ROOT)) await app.register(fastifyStatic, { root: WEB_ROOT, wildcard: false });

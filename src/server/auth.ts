@@ -5,6 +5,7 @@
  * forgets). Requests a page makes with its cookie must carry the session's
  * CSRF token. No credential is read from a query string.
  */
+import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { roleAllows, randomToken, secretsEqual, type AccountStore, type Access, type Principal, type Session } from '../auth/index.js';
 
@@ -123,6 +124,13 @@ export function installAuth(app: FastifyInstance, settings: AuthSettings, ticket
       return reply.code(error.statusCode).send({ statusCode: error.statusCode, error: error.message });
     }
   });
+}
+
+/** Whether an address (to listen on, or of a provider) stays on this machine. */
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1' || host === '[::1]';
 }
 
 /** Where routes write the OpenAPI document's line on access. */

@@ -1,10 +1,10 @@
 /** `fmc serve`: the HTTP API and the web app, on the embedded store and cache. */
-import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { AccountStore } from '../auth/index.js';
 import { backupDataDir, backupFileName, newestBackupTime, openDatabase, pruneBackups, type Db } from '../store/index.js';
 import { buildServer, type ServerOptions } from './app.js';
+import { isLoopback } from './auth.js';
 
 export { buildServer, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_RATE_LIMIT, type ServerOptions } from './app.js';
 
@@ -23,12 +23,6 @@ export class OpenServerError extends Error {
 }
 
 const DAY_MS = 86_400_000;
-
-export function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1';
-}
 
 /** One backup now if the newest is a day old (or none), then one a day. */
 function scheduleBackups(app: FastifyInstance, db: Db, dataDir: string, backups: { dir: string; keep: number }): void {
