@@ -107,6 +107,7 @@ const ROUTES: Array<{ route: string; access: 'public' | 'viewer' | 'analyst' | '
     },
     ok: 204,
   },
+  { route: 'DELETE /api/users/:name/sessions', access: 'admin', request: () => ({ method: 'DELETE', url: '/api/users/viewer/sessions' }), ok: 200 },
   { route: 'GET /api/keys', access: 'admin', request: () => ({ url: '/api/keys' }), ok: 200 },
   { route: 'POST /api/keys', access: 'admin', request: () => ({ method: 'POST', url: '/api/keys', payload: { user: 'viewer' } }), ok: 201 },
   { route: 'DELETE /api/keys/:id', access: 'admin', request: (f) => ({ method: 'DELETE', url: `/api/keys/${f.accounts.createKey('viewer', 'to revoke').id}` }), ok: 204 },
@@ -183,6 +184,13 @@ test('sign-in: a session cookie (HttpOnly, SameSite=Lax), CSRF on changes, sign-
   assert.equal((await f.app.inject({ method: 'POST', url: '/api/classify', headers: { cookie, 'x-csrf-token': 'wrong' }, payload: { tweets: [{ text: 'panne' }] } })).statusCode, 403);
   assert.equal((await f.app.inject({ method: 'POST', url: '/api/classify', headers: { cookie, 'x-csrf-token': csrfToken }, payload: { tweets: [{ text: 'panne' }] } })).statusCode, 200);
 
+  // An admin can end another user's sessions.
+  const other = (await f.app.inject({ method: 'POST', url: '/api/session', payload: { name: 'viewer', password: PASSWORD } })).headers['set-cookie'];
+  const otherCookie = String(other).split(';')[0] as string;
+  assert.equal((await f.app.inject({ url: '/api/runs', headers: { cookie: otherCookie } })).statusCode, 200);
+  assert.deepEqual((await f.app.inject({ method: 'DELETE', url: '/api/users/viewer/sessions', headers: credentials(f, 'admin') })).json(), { ended: 1 });
+  assert.equal((await f.app.inject({ url: '/api/runs', headers: { cookie: otherCookie } })).statusCode, 401);
+
   // A role change applies to live sessions at once.
   f.accounts.setRole('analyst', 'viewer');
   assert.equal((await f.app.inject({ method: 'POST', url: '/api/classify', headers: { cookie, 'x-csrf-token': csrfToken }, payload: { tweets: [{ text: 'panne' }] } })).statusCode, 403);
@@ -193,7 +201,7 @@ test('sign-in: a session cookie (HttpOnly, SameSite=Lax), CSRF on changes, sign-
   assert.equal((await f.app.inject({ url: '/api/runs', headers: { cookie } })).statusCode, 401, 'the session is gone server-side');
 
   const actions = new AuditLog(f.db).list(undefined).map((entry) => `${entry.actor} ${entry.action}${entry.target === undefined ? '' : ` ${entry.target}`}`);
-  assert.deepEqual(actions.filter((line) => /signin|signout/.test(line)), ['anonymous signin.failure analyst', 'anonymous signin.failure nobody', 'analyst signin', 'analyst signout']);
+  assert.deepEqual(actions.filter((line) => /signin|signout|sign-out/.test(line)), ['anonymous signin.failure analyst', 'anonymous signin.failure nobody', 'analyst signin', 'viewer signin', 'admin user.sign-out viewer', 'analyst signout']);
   assert.ok(actions.includes(`analyst run.upload run ${f.runId}`), actions.join('\n'));
 });
 
@@ -284,11 +292,12 @@ test('fmc users / keys: a key printed once on the last line works until revoked;
   assert.equal(fmc(['keys', 'revoke', keyId], undefined, env).code, 0);
   assert.equal((await app.inject({ url: '/api/runs', headers: { authorization: `Bearer ${key}` } })).statusCode, 401);
   assert.equal(fmc(['users', 'set-role', 'carla', 'admin'], undefined, env).code, 0);
+  assert.match(fmc(['users', 'sign-out', 'carla'], undefined, env).stdout, /^ended 0 session\(s\) of carla/);
   assert.equal(fmc(['users', 'remove', 'carla'], undefined, env).code, 0);
 
   const audit = fmc(['audit', '--json', '--since', '1h'], undefined, env);
   const entries = audit.stdout.trim().split('\n').map((line) => JSON.parse(line) as { actor: string; action: string; target: string });
-  assert.deepEqual(entries.map((entry) => entry.action), ['user.add', 'key.create', 'key.revoke', 'user.set-role', 'user.remove']);
+  assert.deepEqual(entries.map((entry) => entry.action), ['user.add', 'key.create', 'key.revoke', 'user.set-role', 'user.sign-out', 'user.remove']);
   assert.ok(entries.every((entry) => entry.actor.startsWith('cli:')));
   assert.match(fmc(['audit', '--since', 'yesterday-ish'], undefined, env).stderr, /give a date \(2026-12-01\) or an age/);
 });

@@ -178,7 +178,7 @@ export class AccountStore {
     this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(sha256(token));
   }
 
-  /** Signs a user out everywhere (role changed, password reset). */
+  /** Signs a user out everywhere (a lost laptop, a departure); returns how many sessions ended. */
   endSessionsOf(userName: string): number {
     return this.db.prepare('DELETE FROM sessions WHERE user_id = ?').run(this.existing(userName).id).changes;
   }

@@ -75,6 +75,15 @@ export async function usersSetRoleCommand(name: string, role: string, rawOptions
   });
 }
 
+export async function usersSignOutCommand(name: string, rawOptions: unknown): Promise<void> {
+  const options = DataDir.parse(rawOptions);
+  await withAccounts(options.dataDir, (accounts, audit) => {
+    const ended = accounts.endSessionsOf(name);
+    audit.record({ actor: CLI_ACTOR, action: 'user.sign-out', target: name, detail: `${ended} session(s)` });
+    process.stdout.write(`ended ${ended} session(s) of ${name}; its API keys still work (see \`fmc keys revoke\`)\n`);
+  });
+}
+
 export async function keysCreateCommand(rawOptions: unknown): Promise<void> {
   const options = KeysCreateOptions.parse(rawOptions);
   await withAccounts(options.dataDir, (accounts, audit) => {

@@ -102,6 +102,12 @@ users
   .argument('<role>', ROLES.join(', '))
   .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
   .action(async (name, role, options) => (await accounts()).usersSetRoleCommand(name, role, options));
+users
+  .command('sign-out')
+  .description("end every sign-in session of a user (a lost laptop, a departure)")
+  .argument('<name>', 'user name')
+  .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .action(async (name, options) => (await accounts()).usersSignOutCommand(name, options));
 
 const keys = program.command('keys').description('API keys (Authorization: Bearer KEY), each acting as its user');
 keys

@@ -126,6 +126,20 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
     return reply.code(204).send(null);
   });
 
+  app.delete(
+    '/api/users/:name/sessions',
+    { config: admin, schema: { tags: ['accounts'], summary: 'end every sign-in session of a user', params: z.object({ name: z.string() }), response: { 200: z.object({ ended: z.number() }), 404: ErrorBody } } },
+    async (request) => {
+      try {
+        const ended = accounts.endSessionsOf(request.params.name);
+        audit.record({ actor: actor(request), action: 'user.sign-out', target: request.params.name, ip: request.ip, detail: `${ended} session(s)` });
+        return { ended };
+      } catch (error) {
+        throw asHttpError(error);
+      }
+    },
+  );
+
   app.get('/api/keys', { config: admin, schema: { tags: ['accounts'], summary: 'API keys (never their secret)', querystring: z.object({ user: z.string().optional() }), response: { 200: z.object({ keys: z.array(Key) }) } } }, async (request) => ({
     keys: accounts.keys(request.query.user),
   }));
