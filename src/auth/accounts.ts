@@ -153,7 +153,9 @@ export class AccountStore {
       .prepare<[string], { secret_hash: Buffer; name: string; role: Role }>('SELECT k.secret_hash, u.name, u.role FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = ? AND k.revoked_at IS NULL')
       .get(match[1] as string);
     if (row === undefined || !digestMatches(key, row.secret_hash)) return undefined;
-    this.db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(new Date().toISOString(), match[1]);
+    // To the minute: a busy client does not cost a database write per request.
+    const now = new Date();
+    this.db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)').run(now.toISOString(), match[1], new Date(now.getTime() - 60_000).toISOString());
     return { name: row.name, role: row.role, via: 'key' };
   }
 
