@@ -46,19 +46,30 @@ export function cacheKey(classifierId: string, text: string): string {
 }
 
 /** Stored as `negatif|oui|haute|fibre|panne_technique|0.734`: half the bytes of JSON, and faster both ways. */
-function serialise(labels: Labels): string {
+export function serialiseLabels(labels: Labels): string {
   return `${labels.sentiment}|${labels.is_claim}|${labels.urgence}|${labels.topics}|${labels.incident}|${labels.confidence}`;
 }
 
-function deserialise(stored: string): Labels {
+export function deserialiseLabels(stored: string): Labels {
   const [sentiment, isClaim, urgence, topics, incident, confidence] = stored.split('|');
   return { sentiment, is_claim: isClaim, urgence, topics, incident, confidence: Number(confidence) } as Labels;
+}
+
+/**
+ * What the pipeline needs of a cache: the embedded `LabelCache`, or a shared
+ * one whose reads go over the network (and so may be asynchronous).
+ */
+export interface LabelLookup {
+  getMany(keys: readonly string[]): Array<CacheHit | undefined> | Promise<Array<CacheHit | undefined>>;
+  set(key: string, classifierId: string, labels: Labels): void;
+  /** Writes what is pending; a cache that writes elsewhere (in the same transaction as a chunk's rows) may keep it for that. */
+  flush(): void;
 }
 
 /** Keys read from disk per query: one `IN (…)` query costs about what three single lookups do. */
 const READ_BATCH = 256;
 
-export class LabelCache {
+export class LabelCache implements LabelLookup {
   private readonly memory: LRUCache<string, Labels>;
   private readonly pending: Array<[key: Buffer, classifier: string, labels: string]> = [];
   private writeBatch = FIRST_WRITE_BATCH;
@@ -95,7 +106,7 @@ export class LabelCache {
       const batch = missing.slice(start, start + READ_BATCH);
       // The statement has a fixed arity: a short batch repeats its first key.
       while (batch.length < READ_BATCH) batch.push(batch[0] as (typeof batch)[number]);
-      for (const row of select.all(...batch)) found.set(row.key.toString('base64url'), deserialise(row.labels));
+      for (const row of select.all(...batch)) found.set(row.key.toString('base64url'), deserialiseLabels(row.labels));
     }
     return keys.map((key, i) => {
       const hit = hits[i];
@@ -110,7 +121,7 @@ export class LabelCache {
   set(key: string, classifierId: string, labels: Labels): void {
     this.memory.set(key, labels);
     if (this.db === undefined) return;
-    this.pending.push([Buffer.from(key, 'base64url'), classifierId, serialise(labels)]);
+    this.pending.push([Buffer.from(key, 'base64url'), classifierId, serialiseLabels(labels)]);
     if (this.pending.length >= this.writeBatch) {
       this.flush();
       this.writeBatch = Math.min(MAX_WRITE_BATCH, this.writeBatch * 2);

@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { LabelCache, type CacheLimits } from '../cache/index.js';
 import { loadClassifier } from '../classify/index.js';
-import { loadConfig } from '../config/index.js';
+import { loadConfig, type FmcConfig } from '../config/index.js';
 import { runJob } from '../jobs/index.js';
 import { createRowWriter, formatFromPath, type OutputFormat } from '../output/index.js';
 import { MODES } from '../pipeline/index.js';
@@ -51,11 +51,40 @@ async function openOutput(path: string): Promise<Writable> {
   }
 }
 
+/** On the cluster: the workers classify (with their model and the shared cache), this process reads and writes. */
+async function classifyOnClusterCommand(inputPath: string, options: ClassifyOptions, cluster: NonNullable<FmcConfig['cluster']>, format: OutputFormat): Promise<void> {
+  if (options.mode !== 'fast') throw new UsageError(`mode ${options.mode} does not run on the cluster yet: use --mode fast, or classify on this machine`);
+  if (options.model !== undefined) throw new UsageError('--model: on the cluster, the workers classify with their own model (fmc worker --model)');
+  const { classifyOnCluster } = await import('./cluster.js');
+  const progress = createProgress({ quiet: options.quiet });
+  const partialPath = options.out === undefined ? undefined : `${options.out}.partial`;
+  const writer = createRowWriter(format, partialPath === undefined ? process.stdout : await openOutput(partialPath));
+  let result: Awaited<ReturnType<typeof classifyOnCluster>>;
+  try {
+    result = await classifyOnCluster(cluster, {
+      inputPath,
+      read: { textColumn: options.textColumn, idColumn: options.idColumn, encoding: options.encoding },
+      writer,
+      progress,
+      onProblem: (problem) => progress.problem(problem),
+    });
+    await writer.end();
+    if (partialPath !== undefined && options.out !== undefined) await rename(partialPath, options.out);
+  } catch (error) {
+    if (partialPath !== undefined) await rm(partialPath, { force: true });
+    throw error;
+  } finally {
+    progress.stop();
+  }
+  if (!options.quiet) process.stderr.write(formatSummary(result.stats, progress.unprintedProblems(), `run ${result.runId} recorded in the cluster's database`));
+}
+
 export async function classifyCommand(inputPath: string, rawOptions: unknown): Promise<void> {
   const options = ClassifyOptions.parse(rawOptions);
   const format = outputFormat(options.out);
-  const progress = createProgress({ quiet: options.quiet });
   const config = loadConfig({ flags: configFlags(options) });
+  if (config.cluster !== undefined) return classifyOnClusterCommand(inputPath, options, config.cluster, format);
+  const progress = createProgress({ quiet: options.quiet });
   const classifier = loadClassifier(options.model);
   // The LLM libraries load only for the modes that use them.
   const llm = options.mode === 'fast' ? undefined : await (await import('../llm/index.js')).connectLlm(config.llm);

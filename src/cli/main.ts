@@ -41,7 +41,27 @@ withLlmOptions(program.command('classify'))
   .option('--no-cache', 'classify every tweet again, without reading or writing the cache')
   .option('--store', 'also store the labelled rows in the run store (for `fmc runs show --rows` and the web app)')
   .option('-q, --quiet', 'no progress, no summary')
+  .option('--database-url <url>', 'classify on the cluster: its PostgreSQL (default: $FMC_DATABASE_URL), with --redis-url')
+  .option('--redis-url <url>', 'classify on the cluster: its Redis (default: $FMC_REDIS_URL), with --database-url')
   .action(async (input, options) => (await classify()).classifyCommand(input, options));
+
+const db = program.command('db').description('the PostgreSQL database of the distributed mode');
+db.command('migrate')
+  .description('bring its schema up to date (serve and worker also do it when they start, under a lock)')
+  .option('--database-url <url>', 'postgres://… (default: $FMC_DATABASE_URL)')
+  .option('--config <file>', 'settings file (default: ./fmc.config.json if present, or $FMC_CONFIG)')
+  .action(async (options) => (await import('./cluster.js')).dbMigrateCommand(options));
+
+program
+  .command('worker')
+  .description('classify chunks of the runs submitted to the cluster, as many workers on as many machines as wanted')
+  .option('--database-url <url>', 'the cluster\'s PostgreSQL (default: $FMC_DATABASE_URL)')
+  .option('--redis-url <url>', 'the cluster\'s Redis (default: $FMC_REDIS_URL)')
+  .option('--config <file>', 'settings file (default: ./fmc.config.json if present, or $FMC_CONFIG)')
+  .option('--concurrency <n>', 'chunks in hand at once (classifying is CPU-bound: run one worker process per core)', '1')
+  .option('--model <file>', 'a model trained by fmc train (default: the shipped model)')
+  .option('--lock-seconds <n>', 'a chunk whose worker stops answering this long is given to another worker', '30')
+  .action(async (options) => (await import('./cluster.js')).workerCommand(options));
 
 const cache = program.command('cache').description('the label cache of a data directory');
 cache

@@ -6,6 +6,8 @@ import type { ConfigSources } from '../config/index.js';
 export const SettingsFlags = z.object({
   dataDir: z.string().min(1).optional(),
   config: z.string().min(1).optional(),
+  databaseUrl: z.string().min(1).optional(),
+  redisUrl: z.string().min(1).optional(),
   llmProvider: z.string().optional(),
   llmModel: z.string().optional(),
   llmUrl: z.string().optional(),
@@ -20,6 +22,8 @@ export function configFlags(options: z.infer<typeof SettingsFlags>): ConfigSourc
   return {
     dataDir: options.dataDir,
     configFile: options.config,
+    databaseUrl: options.databaseUrl,
+    redisUrl: options.redisUrl,
     llm: {
       provider: options.llmProvider,
       model: options.llmModel,

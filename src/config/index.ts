@@ -36,12 +36,16 @@ export type LlmSettings = z.infer<typeof LlmSettings>;
 const FileConfig = z
   .object({
     dataDir: z.string().min(1).optional(),
+    databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+    redisUrl: z.string().regex(/^rediss?:\/\//, 'a redis:// URL').optional(),
     llm: LlmSettings.partial().strict().optional(),
   })
   .strict();
 
 export interface FmcConfig {
   dataDir: string | undefined;
+  /** The distributed mode: PostgreSQL for runs, rows and the shared cache, and Redis for the work queue (both, or neither). */
+  cluster: { databaseUrl: string; redisUrl: string } | undefined;
   llm: LlmSettings & { url: string };
 }
 
@@ -95,7 +99,7 @@ function readConfigFile(path: string | undefined): z.infer<typeof FileConfig> {
 
 export interface ConfigSources {
   /** Flags given on the command line (undefined when not given). */
-  flags?: { dataDir?: string | undefined; configFile?: string | undefined; llm?: Partial<Record<keyof LlmSettings, string | number | undefined>> };
+  flags?: { dataDir?: string | undefined; configFile?: string | undefined; databaseUrl?: string | undefined; redisUrl?: string | undefined; llm?: Partial<Record<keyof LlmSettings, string | number | undefined>> };
   env?: NodeJS.ProcessEnv;
 }
 
@@ -108,5 +112,11 @@ export function loadConfig({ flags = {}, env = process.env }: ConfigSources = {}
   const llm = parsed.data;
   const url =
     llm.url ?? (llm.provider === 'ollama' ? normaliseOllamaHost(env.OLLAMA_HOST ?? '127.0.0.1:11434') : 'http://127.0.0.1:8080/v1');
-  return { dataDir: flags.dataDir ?? env.FMC_DATA_DIR ?? file.dataDir, llm: { ...llm, url: url.replace(/\/+$/, '') } };
+  const databaseUrl = flags.databaseUrl ?? (env.FMC_DATABASE_URL || undefined) ?? file.databaseUrl;
+  const redisUrl = flags.redisUrl ?? (env.FMC_REDIS_URL || undefined) ?? file.redisUrl;
+  if ((databaseUrl === undefined) !== (redisUrl === undefined)) {
+    throw new ConfigError(`the distributed mode needs both a database URL and a Redis URL (--database-url and --redis-url, or FMC_DATABASE_URL and FMC_REDIS_URL); only the ${databaseUrl === undefined ? 'Redis' : 'database'} one is set`);
+  }
+  const cluster = databaseUrl === undefined || redisUrl === undefined ? undefined : { databaseUrl, redisUrl };
+  return { dataDir: flags.dataDir ?? env.FMC_DATA_DIR ?? file.dataDir, cluster, llm: { ...llm, url: url.replace(/\/+$/, '') } };
 }

@@ -12,7 +12,7 @@
  */
 import { cleanTweet } from '../clean/index.js';
 import { DedupIndex, type FirstSeen } from '../clean/dedup.js';
-import { cacheKey, type LabelCache } from '../cache/index.js';
+import { cacheKey, type LabelLookup } from '../cache/index.js';
 import { isOperatorAccount, loadClassifier, type ClassifierInput, type TweetClassifier } from '../classify/index.js';
 import type { FieldValue, InputRow } from '../ingest/types.js';
 import { CAUTIOUS_LABELS, type Labels } from '../labels.js';
@@ -31,6 +31,8 @@ export interface ClassifiedRow {
   labels: Labels;
   /** Id of the first row with the same cleaned text; empty for that first row. */
   duplicateOf: string;
+  /** The dedup key (`CleanedTweet.key`) shared by rows with the same normalised text; empty for error rows. */
+  key: string;
   /** `llm` when the LLM's answer replaced the local labels; `none` for error rows. */
   labelSource: LabelSource;
   error?: string;
@@ -50,7 +52,7 @@ export interface PipelineOptions {
   mode?: Mode;
   classifier?: TweetClassifier;
   /** Labels of tweets classified in earlier runs; none when absent. */
-  cache?: LabelCache;
+  cache?: LabelLookup;
   /** Required by `balanced` and `precise`. */
   llm?: { classifier: LlmClassifier; budget: number; minSample: number };
   onProgress?: (progress: PhaseProgress) => void;
@@ -89,20 +91,20 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   const seen = new DedupIndex();
 
   /** Cached labels of `texts` for `classifierId`, and their keys (none without a cache). */
-  function lookUp(phase: CachedPhase, classifierId: string, texts: readonly string[]) {
+  async function lookUp(phase: CachedPhase, classifierId: string, texts: readonly string[]) {
     if (cache === undefined) return { keys: [], labels: [] };
     const keys = texts.map((text) => cacheKey(classifierId, text));
-    const hits = cache.getMany(keys);
+    const hits = await cache.getMany(keys);
     for (const hit of hits) recorder.cacheLookup(phase, hit?.level ?? 'misses');
     return { keys, labels: hits.map((hit) => hit?.labels) };
   }
 
   /** Labels of distinct tweets: from the cache where it has them, else from the classifier (and then cached). */
-  function classifyUnique(inputs: readonly ClassifierInput[]): Labels[] {
+  async function classifyUnique(inputs: readonly ClassifierInput[]): Promise<Labels[]> {
     if (cache === undefined) return inputs.map((input) => classifier.classify(input));
     // What the classifier reads: the cleaned text, its emojis and whether the author is the operator.
     const texts = inputs.map(({ tweet, author }) => `${isOperatorAccount(author) ? 'operator' : ''}\n${tweet.text}\n${tweet.emojis.join('')}`);
-    const cached = lookUp('classify', classifier.id, texts);
+    const cached = await lookUp('classify', classifier.id, texts);
     return inputs.map((input, i) => {
       const hit = cached.labels[i];
       if (hit !== undefined) return hit;
@@ -113,11 +115,11 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   }
 
   /**
-   * A chunk of rows in, the same rows classified out, in order, each with its
-   * dedup key. Chunks let the cache read many keys per query; a text seen
-   * earlier, in this chunk or a previous one, is not classified again.
+   * A chunk of rows in, the same rows classified out, in order. Chunks let the
+   * cache read many keys per query; a text seen earlier, in this chunk or a
+   * previous one, is not classified again.
    */
-  function classifyChunk(rows: readonly InputRow[]): Array<{ out: ClassifiedRow; key: string | undefined }> {
+  async function classifyChunk(rows: readonly InputRow[]): Promise<ClassifiedRow[]> {
     const cleaned = rows.map((row) => (row.error === undefined ? cleanTweet(row.text) : undefined));
     const firstInChunk = new Set<string>();
     const unique: ClassifierInput[] = [];
@@ -128,18 +130,18 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       return unique.push({ tweet, author: authorOf(row.fields) }) - 1;
     });
     const started = performance.now();
-    const labelsOfUnique = classifyUnique(unique);
+    const labelsOfUnique = await classifyUnique(unique);
     recorder.time('classify', performance.now() - started);
     return rows.map((row, i) => {
       const tweet = cleaned[i];
-      if (tweet === undefined) return { out: { row, textCleaned: '', labels: CAUTIOUS_LABELS, duplicateOf: '', labelSource: 'none', error: row.error }, key: undefined };
+      if (tweet === undefined) return { row, textCleaned: '', labels: CAUTIOUS_LABELS, duplicateOf: '', key: '', labelSource: 'none', error: row.error };
       const position = uniqueIndexOf[i] as number;
       if (position >= 0) {
         const labels = seen.remember(tweet.key, row.id, labelsOfUnique[position] as Labels);
-        return { out: { row, textCleaned: tweet.text, labels, duplicateOf: '', labelSource: 'rules+model' }, key: tweet.key };
+        return { row, textCleaned: tweet.text, labels, duplicateOf: '', key: tweet.key, labelSource: 'rules+model' };
       }
       const first = seen.get(tweet.key) as FirstSeen;
-      return { out: { row, textCleaned: tweet.text, labels: first.labels, duplicateOf: first.id, labelSource: 'rules+model' }, key: tweet.key };
+      return { row, textCleaned: tweet.text, labels: first.labels, duplicateOf: first.id, key: tweet.key, labelSource: 'rules+model' };
     });
   }
 
@@ -153,23 +155,23 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     for await (const row of rows) {
       chunk.push(row);
       if (chunk.length === CHUNK_ROWS) {
-        yield classifyChunk(chunk);
+        yield await classifyChunk(chunk);
         chunk = [];
       }
     }
-    yield classifyChunk(chunk);
+    yield await classifyChunk(chunk);
   }
 
   /**
    * The LLM's labels of the sampled unique tweets, by dedup key: from the
    * cache, else asked. A tweet the LLM did not answer keeps its local labels.
    */
-  async function askLlm(llmPhase: NonNullable<PipelineOptions['llm']>, unique: readonly ClassifiedRow[], keys: readonly string[]): Promise<Map<string, Labels>> {
+  async function askLlm(llmPhase: NonNullable<PipelineOptions['llm']>, unique: readonly ClassifiedRow[]): Promise<Map<string, Labels>> {
     const started = performance.now();
     const chosen = selectForLlm(mode === 'precise' ? 'precise' : 'balanced', unique, llmPhase.budget, llmPhase.minSample);
     const llmClassifier = llmPhase.classifier;
     const texts = chosen.map((position) => (unique[position] as ClassifiedRow).textCleaned);
-    const cached = lookUp('llm', llmClassifier.id, texts);
+    const cached = await lookUp('llm', llmClassifier.id, texts);
     const toAsk = chosen.map((_, i) => i).filter((i) => cached.labels[i] === undefined);
     const report = (done: number) => options.onProgress?.({ phase: 'llm', done: chosen.length - toAsk.length + done, total: chosen.length });
     report(0);
@@ -177,12 +179,12 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     const byKey = new Map<string, Labels>();
     chosen.forEach((position, i) => {
       const labels = cached.labels[i];
-      if (labels !== undefined) byKey.set(keys[position] as string, labels);
+      if (labels !== undefined) byKey.set((unique[position] as ClassifiedRow).key, labels);
     });
     toAsk.forEach((i, answer) => {
       const labels = answers[answer];
       if (labels === undefined) return;
-      byKey.set(keys[chosen[i] as number] as string, labels);
+      byKey.set((unique[chosen[i] as number] as ClassifiedRow).key, labels);
       cache?.set(cached.keys[i] as string, llmClassifier.id, labels);
     });
     recorder.llm(chosen.length, llmClassifier.stats, llmClassifier.description);
@@ -193,16 +195,15 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   return {
     async *run(rows) {
       if (llm === undefined) {
-        for await (const chunk of chunksOf(rows)) for (const { out } of chunk) yield counted(out);
+        for await (const chunk of chunksOf(rows)) for (const out of chunk) yield counted(out);
         return;
       }
-      const all: Array<{ out: ClassifiedRow; key: string | undefined }> = [];
+      const all: ClassifiedRow[] = [];
       for await (const chunk of chunksOf(rows)) all.push(...chunk);
-      const unique = all.filter(({ out }) => out.error === undefined && out.duplicateOf === '');
-      const fromLlm = await askLlm(llm, unique.map(({ out }) => out), unique.map(({ key }) => key as string));
+      const fromLlm = await askLlm(llm, all.filter((out) => out.error === undefined && out.duplicateOf === ''));
       options.onProgress?.({ phase: 'write', done: 0, total: all.length });
-      for (const { out, key } of all) {
-        const labels = key === undefined ? undefined : fromLlm.get(key);
+      for (const out of all) {
+        const labels = out.error === undefined ? fromLlm.get(out.key) : undefined;
         yield counted(labels === undefined ? out : { ...out, labels, labelSource: 'llm' });
       }
     },

@@ -1,0 +1,9 @@
+/**
+ * The distributed mode: PostgreSQL holds runs, rows and the shared label
+ * cache; BullMQ on Redis hands chunks of a run to any number of workers.
+ */
+export { failRun, finishIfComplete } from './finish.js';
+export { CHUNK_QUEUE, openChunkQueue, queuePrefix, redisConnection, type ChunkJob } from './queue.js';
+export { runResults } from './results.js';
+export { DEFAULT_CHUNK_ROWS, submitRun, type SubmitOptions } from './submit.js';
+export { startWorker, type WorkerOptions } from './worker.js';

@@ -1,0 +1,50 @@
+/** The work queue of the distributed mode: BullMQ on Redis, one job per chunk of a run. */
+import { Queue, type ConnectionOptions } from 'bullmq';
+
+export const CHUNK_QUEUE = 'fmc-chunks';
+
+/** A chunk of a run: rows `[firstPosition, firstPosition + rows)`. */
+export interface ChunkJob {
+  runId: number;
+  chunk: number;
+  firstPosition: number;
+  rows: number;
+}
+
+/** The Redis URL as BullMQ's connection options (`redis://[user:password@]host:port/db`, `rediss://` for TLS). */
+export function redisConnection(url: string): ConnectionOptions {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new Error(`${url}: a Redis URL starts with redis:// or rediss://`);
+  return {
+    host: parsed.hostname,
+    port: Number(parsed.port || 6379),
+    username: decodeURIComponent(parsed.username) || undefined,
+    password: decodeURIComponent(parsed.password) || undefined,
+    db: Number(parsed.pathname.slice(1) || 0),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+    // BullMQ's workers block on Redis and must wait out a restart rather than fail their commands.
+    maxRetriesPerRequest: null,
+  };
+}
+
+/**
+ * Keys in Redis are prefixed with the database's name: one Redis can serve
+ * several clusters (staging and production, or the tests), each with its own queue.
+ */
+export function queuePrefix(databaseUrl: string): string {
+  return `fmc:${decodeURIComponent(new URL(databaseUrl).pathname.slice(1)) || 'postgres'}`;
+}
+
+export function openChunkQueue(cluster: { databaseUrl: string; redisUrl: string }): Queue<ChunkJob> {
+  return new Queue<ChunkJob>(CHUNK_QUEUE, {
+    connection: redisConnection(cluster.redisUrl),
+    prefix: queuePrefix(cluster.databaseUrl),
+    defaultJobOptions: {
+      // A chunk that fails (the database away for a while) is tried again later; after that the run fails, saying why.
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: { age: 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 86_400 },
+    },
+  });
+}

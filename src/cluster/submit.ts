@@ -1,0 +1,84 @@
+/**
+ * Submitting a run to the cluster: the input is read as it streams, its rows
+ * stored in PostgreSQL by chunks (COPY), and one job queued per chunk, so
+ * workers start on the first chunk while the rest is still being read.
+ */
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { stringify } from 'csv-stringify';
+import { from as copyFrom } from 'pg-copy-streams';
+import { openInput, type InputProblem, type InputRow, type ReadOptions } from '../ingest/index.js';
+import type { Mode } from '../pipeline/index.js';
+import { MAX_PROBLEMS } from '../store/index.js';
+import { inTransaction, type PgPool } from '../store/postgres.js';
+import { finishIfComplete } from './finish.js';
+import type { ChunkJob } from './queue.js';
+import type { Queue } from 'bullmq';
+
+export const DEFAULT_CHUNK_ROWS = 10_000;
+
+export interface SubmitOptions {
+  inputPath: string;
+  read: Pick<ReadOptions, 'textColumn' | 'idColumn' | 'encoding'>;
+  mode: Mode;
+  /** How to name the input (an upload's own file name). */
+  inputName?: string;
+  owner?: string;
+  chunkRows?: number;
+  onProblem?: (problem: InputProblem) => void;
+  /** Rows and bytes read so far. */
+  onRead?: (rows: number, bytes: number, totalBytes: number | undefined) => void;
+}
+
+async function storeChunk(pool: PgPool, queue: Queue<ChunkJob>, runId: number, chunk: number, rows: readonly InputRow[]): Promise<void> {
+  const firstPosition = rows[0]?.index ?? 0;
+  await inTransaction(pool, async (client) => {
+    await client.query('DELETE FROM run_inputs WHERE run_id = $1 AND position >= $2 AND position < $3', [runId, firstPosition, firstPosition + rows.length]);
+    // CSV for COPY: every string is quoted (so "" stays an empty string); a missing error is an unquoted empty field, read as NULL.
+    const csv = stringify({ quoted_string: true });
+    const copy = client.query(copyFrom('COPY run_inputs (run_id, position, line, id, fields, text, error) FROM STDIN WITH (FORMAT csv)'));
+    const records = Readable.from(rows.map((row) => [runId, row.index, row.line, row.id, JSON.stringify(row.fields), row.text, row.error ?? null]));
+    await pipeline(records, csv, copy);
+    await client.query('INSERT INTO run_chunks (run_id, chunk, first_position, rows) VALUES ($1, $2, $3, $4) ON CONFLICT (run_id, chunk) DO NOTHING', [runId, chunk, firstPosition, rows.length]);
+  });
+  await queue.add('chunk', { runId, chunk, firstPosition, rows: rows.length }, { jobId: `run${runId}-chunk${chunk}` });
+}
+
+/** Records a run, stores its rows and queues its chunks; returns its id once every chunk is queued. */
+export async function submitRun(pool: PgPool, queue: Queue<ChunkJob>, options: SubmitOptions): Promise<{ runId: number; rows: number }> {
+  const problems: string[] = [];
+  const input = await openInput(options.inputPath, {
+    ...options.read,
+    displayName: options.inputName,
+    onProblem: (problem) => {
+      if (problems.length < MAX_PROBLEMS) problems.push(`${problem.file}:${problem.line}: ${problem.message}`);
+      options.onProblem?.(problem);
+    },
+  });
+  const { rows: created } = await pool.query<{ id: string }>("INSERT INTO runs (input_name, mode, status, owner) VALUES ($1, $2, 'queued', $3) RETURNING id", [input.name, options.mode, options.owner ?? null]);
+  const runId = Number(created[0]?.id);
+  const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
+  let chunk: InputRow[] = [];
+  let chunks = 0;
+  let rows = 0;
+  try {
+    for await (const row of input.rows) {
+      chunk.push(row);
+      rows++;
+      if (chunk.length === chunkRows) {
+        await storeChunk(pool, queue, runId, chunks++, chunk);
+        chunk = [];
+        options.onRead?.(rows, input.bytesRead(), input.totalBytes);
+      }
+    }
+    if (chunk.length > 0 || chunks === 0) await storeChunk(pool, queue, runId, chunks++, chunk);
+    options.onRead?.(rows, input.bytesRead(), input.totalBytes);
+  } catch (error) {
+    await pool.query("UPDATE runs SET status = 'failed', finished_at = now(), error = $2 WHERE id = $1", [runId, error instanceof Error ? error.message : String(error)]);
+    throw error;
+  }
+  await pool.query("UPDATE runs SET status = 'running', chunks = $2, rows = $3, input_sha256 = $4, input_bytes = $5, problems = $6 WHERE id = $1", [runId, chunks, rows, input.sha256(), input.bytesRead(), JSON.stringify(problems)]);
+  // Workers may have done every chunk while the last ones were being stored.
+  await finishIfComplete(pool, runId);
+  return { runId, rows };
+}

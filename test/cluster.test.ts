@@ -1,0 +1,168 @@
+/**
+ * The distributed mode against the machine's real PostgreSQL and Redis: the
+ * output equals the embedded mode's row for row, chunks are stored exactly
+ * once when a worker dies mid-chunk, and connection failures are clear.
+ * Each test gets a database of its own (and so a queue of its own).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { loadClassifier } from '../src/classify/index.js';
+import { openChunkQueue, runResults, startWorker, submitRun } from '../src/cluster/index.js';
+import { openInput } from '../src/ingest/index.js';
+import { toOutputRecord } from '../src/output/index.js';
+import { createPipeline } from '../src/pipeline/index.js';
+import { connectPostgres, migratePostgres, type PgPool } from '../src/store/postgres.js';
+import { fmc, fmcProcess, TEXTS, tempDir, writeTemp } from './helpers.js';
+
+const POSTGRES = process.env.FMC_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432';
+const REDIS = process.env.FMC_TEST_REDIS ?? 'redis://127.0.0.1:6379/0';
+
+/** A fresh database on the machine's PostgreSQL, dropped after the test. */
+async function cluster(t: { after: (fn: () => Promise<void>) => void }): Promise<{ databaseUrl: string; redisUrl: string; pool: PgPool }> {
+  const name = `fmc_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const admin = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const databaseUrl = `${POSTGRES}/${name}`;
+  const pool = await connectPostgres(databaseUrl);
+  await migratePostgres(pool);
+  t.after(async () => {
+    await pool.end();
+    const cleanup = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
+    await cleanup.connect();
+    await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await cleanup.end();
+  });
+  return { databaseUrl, redisUrl: REDIS, pool };
+}
+
+/** `rows` tweets with duplicates far apart (across chunks), retweets, an empty text and varied authors. */
+function tweetsWithDuplicates(rows: number): string {
+  const lines = ['id,author,text'];
+  for (let i = 0; i < rows; i++) {
+    const text = i % 97 === 5 ? '' : i % 7 === 0 ? `RT @free: ${TEXTS[i % TEXTS.length]} (rappel ${i % 13})` : `${TEXTS[i % TEXTS.length]} (message ${i % 400})`;
+    lines.push(`${1000 + i},${i % 11 === 0 ? 'free' : `user${i % 50}`},"${text}"`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function embeddedRecords(path: string) {
+  const pipeline = createPipeline({ mode: 'fast' });
+  const records = [];
+  for await (const row of pipeline.run((await openInput(path)).rows)) records.push(toOutputRecord(row));
+  return records;
+}
+
+async function waitForRun(pool: PgPool, runId: number, timeoutMs = 120_000): Promise<{ status: string; error: string | null }> {
+  for (let waited = 0; waited < timeoutMs; waited += 100) {
+    const run = (await pool.query<{ status: string; error: string | null }>('SELECT status, error FROM runs WHERE id = $1', [runId])).rows[0];
+    if (run !== undefined && (run.status === 'done' || run.status === 'failed')) return run;
+    await sleep(100);
+  }
+  throw new Error(`run ${runId} did not end`);
+}
+
+test('two workers on small chunks give the embedded output row for row: ids, order, labels, duplicate_of', async (t) => {
+  const { databaseUrl, redisUrl, pool } = await cluster(t);
+  const path = writeTemp('tweets.csv', tweetsWithDuplicates(2500));
+  const queue = openChunkQueue({ databaseUrl, redisUrl });
+  const classifier = loadClassifier();
+  const workers = [startWorker({ pool, cluster: { databaseUrl, redisUrl }, classifier, concurrency: 1 }), startWorker({ pool, cluster: { databaseUrl, redisUrl }, classifier, concurrency: 2 })];
+  t.after(async () => {
+    await Promise.all(workers.map((worker) => worker.close()));
+    await queue.obliterate({ force: true });
+    await queue.close();
+  });
+  const { runId, rows } = await submitRun(pool, queue, { inputPath: path, read: {}, mode: 'fast', chunkRows: 300 });
+  assert.equal(rows, 2500);
+  assert.deepEqual(await waitForRun(pool, runId), { status: 'done', error: null });
+  const chunks = (await pool.query<{ n: number; done: number }>('SELECT COUNT(*)::int AS n, COUNT(*) FILTER (WHERE done)::int AS done FROM run_chunks WHERE run_id = $1', [runId])).rows[0];
+  assert.deepEqual(chunks, { n: 9, done: 9 });
+  const distributed = [];
+  for await (const row of runResults(pool, runId)) distributed.push(toOutputRecord(row));
+  const embedded = await embeddedRecords(path);
+  assert.equal(distributed.length, embedded.length);
+  assert.deepEqual(distributed, embedded);
+  // The data set really exercises what matters: duplicates whose first row is in another chunk, and error rows.
+  const crossChunk = embedded.filter((record, i) => record.duplicate_of !== '' && Math.floor(i / 300) !== Math.floor(embedded.findIndex((first) => first.id === record.duplicate_of) / 300));
+  assert.ok(crossChunk.length > 1000, `${crossChunk.length} duplicates across chunks`);
+  assert.ok(embedded.some((record) => record.error !== undefined));
+
+  // Each distinct tweet went into the shared cache once; a second run finds them all there.
+  const cached = (await pool.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM cache')).rows[0]?.n ?? 0;
+  const again = await submitRun(pool, queue, { inputPath: path, read: {}, mode: 'fast', chunkRows: 300 });
+  await waitForRun(pool, again.runId);
+  const stats = (await pool.query<{ stats: { cache: { classify: { memory: number; disk: number; misses: number } } } }>('SELECT stats FROM runs WHERE id = $1', [again.runId])).rows[0]?.stats;
+  assert.equal(stats?.cache.classify.misses, 0);
+  assert.equal((await pool.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM cache')).rows[0]?.n, cached);
+});
+
+test('fmc classify --database-url --redis-url with fmc worker processes writes the same file as fmc classify on one machine', async (t) => {
+  const { databaseUrl, redisUrl } = await cluster(t);
+  const env = { FMC_DATABASE_URL: databaseUrl, FMC_REDIS_URL: redisUrl };
+  const worker = fmcProcess(['worker'], env);
+  t.after(async () => {
+    worker.child.kill('SIGTERM');
+    assert.equal((await worker.done).code, 0);
+  });
+  const out = join(tempDir(), 'cluster.csv');
+  const distributed = fmc(['classify', 'examples/demo_tweets.csv', '--out', out], undefined, env);
+  assert.equal(distributed.code, 0, distributed.stderr);
+  assert.match(distributed.stderr, /234 rows .*\n.*unique 144 · duplicates 90 · errors 0/);
+  const local = join(tempDir(), 'local.csv');
+  assert.equal(fmc(['classify', 'examples/demo_tweets.csv', '--out', local]).code, 0);
+  assert.equal(readFileSync(out, 'utf8'), readFileSync(local, 'utf8'));
+  assert.match(fmc(['classify', 'examples/demo_tweets.csv', '--mode', 'balanced'], undefined, env).stderr, /mode balanced does not run on the cluster yet/);
+});
+
+test('a worker killed with SIGKILL mid-chunk: another takes the chunk and the run ends with every row exactly once', async (t) => {
+  const { databaseUrl, redisUrl, pool } = await cluster(t);
+  const env = { FMC_DATABASE_URL: databaseUrl, FMC_REDIS_URL: redisUrl };
+  const queue = openChunkQueue({ databaseUrl, redisUrl });
+  t.after(async () => {
+    await queue.obliterate({ force: true });
+    await queue.close();
+  });
+  const rows = 40_000;
+  const path = writeTemp('big.csv', tweetsWithDuplicates(rows));
+  const { runId } = await submitRun(pool, queue, { inputPath: path, read: {}, mode: 'fast', chunkRows: 2000 });
+  // The first worker holds its chunk's lock for 2 s at most without renewing it.
+  const doomed = fmcProcess(['worker', '--lock-seconds', '2'], env);
+  for (let waited = 0; ; waited += 20) {
+    const done = (await pool.query<{ done: number }>('SELECT COUNT(*)::int AS done FROM run_chunks WHERE run_id = $1 AND done', [runId])).rows[0]?.done ?? 0;
+    if (done >= 2) break;
+    assert.ok(waited < 60_000, 'the first worker never stored a chunk');
+    await sleep(20);
+  }
+  doomed.child.kill('SIGKILL');
+  await doomed.done;
+  const pendingAtKill = (await pool.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM run_chunks WHERE run_id = $1 AND NOT done', [runId])).rows[0]?.n;
+  assert.ok((pendingAtKill ?? 0) > 0, 'killed mid-run');
+  const survivor = fmcProcess(['worker', '--lock-seconds', '2'], env);
+  t.after(async () => {
+    survivor.child.kill('SIGTERM');
+    await survivor.done;
+  });
+  assert.deepEqual(await waitForRun(pool, runId), { status: 'done', error: null });
+  const stored = (await pool.query('SELECT COUNT(*)::int AS n, COUNT(DISTINCT position)::int AS positions, MIN(position) AS first, MAX(position) AS last FROM run_results WHERE run_id = $1', [runId])).rows[0];
+  assert.deepEqual(stored, { n: rows, positions: rows, first: 0, last: rows - 1 });
+  const distributed = [];
+  for await (const row of runResults(pool, runId)) distributed.push(toOutputRecord(row));
+  assert.deepEqual(distributed, await embeddedRecords(path));
+});
+
+test('an unreachable database at start, or half a cluster, is a clear error', () => {
+  const unreachable = fmc(['worker', '--database-url', 'postgres://fmc:s3cret@127.0.0.1:1/nowhere', '--redis-url', REDIS]);
+  assert.equal(unreachable.code, 1);
+  assert.match(unreachable.stderr, /cannot reach PostgreSQL at postgres:\/\/fmc:\*\*\*@127\.0\.0\.1:1\/nowhere/);
+  assert.doesNotMatch(unreachable.stderr, /s3cret/);
+  const half = fmc(['classify', 'examples/demo_tweets.csv', '--database-url', 'postgres://127.0.0.1/x']);
+  assert.equal(half.code, 2);
+  assert.match(half.stderr, /needs both a database URL and a Redis URL .*only the database one is set/);
+});
