@@ -12,12 +12,13 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AccountStore, AuditLog } from '../auth/index.js';
 import type { FmcConfig } from '../config/index.js';
 import { RunStore, type Db } from '../store/index.js';
 import { describeAccess, installAuth, Tickets } from './auth.js';
+import type { ServerBackends } from './backends.js';
 import { JobQueue } from './jobs.js';
 import { loggerOptions, type LogSettings } from './logging.js';
 import { createMetrics } from './metrics.js';
@@ -27,7 +28,10 @@ import { runRoutes } from './routes/runs.js';
 import { systemRoutes } from './routes/system.js';
 
 export interface ServerOptions {
-  db: Db;
+  /** The embedded store (SQLite in the data directory); uploads run in this process's threads. */
+  db?: Db;
+  /** Or other backends (the cluster's): one of `db` and `backends` is given. */
+  backends?: ServerBackends;
   dataDir: string;
   config: FmcConfig;
   modelPath?: string;
@@ -65,6 +69,22 @@ export const DEFAULT_RATE_LIMIT = 100;
 
 /** The built web app (`vite build` writes it beside the compiled server). */
 const WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
+
+/** SQLite and piscina threads; the runs a crash or a stop left unfinished start again before anything new. */
+function embeddedBackends(options: ServerOptions, log: FastifyBaseLogger): ServerBackends {
+  const { db } = options;
+  if (db === undefined) throw new Error('buildServer needs the embedded database (db) or other backends');
+  const queue = new JobQueue({ db, dataDir: options.dataDir, config: options.config, modelPath: options.modelPath, threads: options.threads ?? 1 });
+  const resumed = queue.resume();
+  if (resumed.length > 0) log.info({ runs: resumed }, `resumed ${resumed.length} unfinished run(s)`);
+  return {
+    runs: new RunStore(db),
+    accounts: new AccountStore(db),
+    audit: new AuditLog(db),
+    queue,
+    ready: () => void db.prepare('SELECT 1').get(),
+  };
+}
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
@@ -141,25 +161,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(fastifyMultipart, { limits: { fileSize: maxUploadBytes, files: 1, fields: 10 } });
 
   await app.register(fastifyCookie);
-  const accounts = new AccountStore(options.db);
-  const audit = new AuditLog(options.db);
+  const backends = options.backends ?? embeddedBackends(options, app.log);
+  const { accounts, audit, queue, runs } = backends;
   const tickets = new Tickets();
   const sessionLifetimeMs = (options.sessionHours ?? 12) * 3_600_000;
   installAuth(app, { accounts, legacyToken: options.apiToken, sessionLifetimeMs }, tickets);
 
-  const queue = new JobQueue({ db: options.db, dataDir: options.dataDir, config: options.config, modelPath: options.modelPath, threads: options.threads ?? 1 });
   const metrics = createMetrics(queue);
   app.addHook('onResponse', async (request, reply) => metrics.observe(request.method, request.routeOptions.url ?? 'unknown', reply.statusCode, reply.elapsedTime / 1000));
   app.addHook('onClose', async () => queue.close());
 
-  // Runs a crash or a stop left unfinished start again before anything new.
-  const resumed = queue.resume();
-  if (resumed.length > 0) app.log.info({ runs: resumed }, `resumed ${resumed.length} unfinished run(s)`);
   app.decorate('drainRuns', (graceMs: number) => queue.shutdown(graceMs));
-
-  const runs = new RunStore(options.db);
   const postLimitPerMinute = Math.max(1, Math.round(rateLimit / 10));
-  await app.register(systemRoutes, { db: options.db, queue, metrics, metricsKey: options.metricsKey });
+  await app.register(systemRoutes, { ready: () => backends.ready(), queue, metrics, metricsKey: options.metricsKey });
   await app.register(accountRoutes, { accounts, audit, tickets, sessionLifetimeMs, signInLimitPerMinute: postLimitPerMinute, singleSignOn: options.oidc !== undefined });
   if (options.oidc !== undefined) await app.register(oidcRoutes, { settings: options.oidc, accounts, audit, sessionLifetimeMs });
   await app.register(runRoutes, { runs, queue, audit, dataDir: options.dataDir, config: options.config, maxUploadBytes, postLimitPerMinute });

@@ -7,7 +7,8 @@
  */
 import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { roleAllows, randomToken, secretsEqual, type AccountStore, type Access, type Principal, type Session } from '../auth/index.js';
+import { roleAllows, randomToken, secretsEqual, type Access, type Principal, type Session } from '../auth/index.js';
+import type { Accounts } from './backends.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -28,7 +29,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const TICKET_LIFETIME_MS = 60_000;
 
 export interface AuthSettings {
-  accounts: AccountStore;
+  accounts: Accounts;
   /** The old `--token`: one admin key. */
   legacyToken: string | undefined;
   sessionLifetimeMs: number;
@@ -69,7 +70,7 @@ export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, s
 }
 
 /** The session behind the request's cookie, if live: the page's routes need its CSRF token. */
-export function sessionOf(request: FastifyRequest, accounts: AccountStore): ReturnType<AccountStore['session']> {
+export async function sessionOf(request: FastifyRequest, accounts: Accounts): Promise<Awaited<ReturnType<Accounts['session']>>> {
   const token = request.cookies[SESSION_COOKIE];
   return token === undefined ? undefined : accounts.session(token);
 }
@@ -79,18 +80,18 @@ export function installAuth(app: FastifyInstance, settings: AuthSettings, ticket
   const { accounts, legacyToken } = settings;
   app.decorateRequest('principal', undefined);
 
-  function authenticate(request: FastifyRequest, path: string, query: URLSearchParams): { principal: Principal | undefined; csrfToken?: string } {
+  async function authenticate(request: FastifyRequest, path: string, query: URLSearchParams): Promise<{ principal: Principal | undefined; csrfToken?: string }> {
     const authorization = request.headers.authorization;
     if (authorization !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization);
       if (match === null) throw new AuthError(401, 'the Authorization header must read "Bearer KEY"');
       const key = match[1] as string;
       if (legacyToken !== undefined && secretsEqual(key, legacyToken)) return { principal: { name: 'token', role: 'admin', via: 'token' } };
-      const principal = accounts.principalOfKey(key);
+      const principal = await accounts.principalOfKey(key);
       if (principal === undefined) throw new AuthError(401, 'unknown or revoked API key');
       return { principal };
     }
-    const session = sessionOf(request, accounts);
+    const session = await sessionOf(request, accounts);
     if (session !== undefined) return { principal: session.principal, csrfToken: session.csrfToken };
     const ticket = query.get('ticket');
     if (ticket !== null) {
@@ -99,7 +100,7 @@ export function installAuth(app: FastifyInstance, settings: AuthSettings, ticket
       return { principal };
     }
     // No account and no token: the server is open, which `serve` allows on loopback only.
-    if (legacyToken === undefined && !accounts.hasUsers()) return { principal: { name: 'local', role: 'admin', via: 'open' } };
+    if (legacyToken === undefined && !(await accounts.hasUsers())) return { principal: { name: 'local', role: 'admin', via: 'open' } };
     return { principal: undefined };
   }
 
@@ -109,7 +110,7 @@ export function installAuth(app: FastifyInstance, settings: AuthSettings, ticket
     try {
       const named = CREDENTIAL_PARAMETERS.find((name) => url.searchParams.has(name));
       if (named !== undefined) throw new AuthError(400, `credentials are not accepted in the URL (?${named}=): send Authorization: Bearer KEY, sign in, or use a ticket from POST /api/tickets`);
-      const { principal, csrfToken } = authenticate(request, url.pathname, url.searchParams);
+      const { principal, csrfToken } = await authenticate(request, url.pathname, url.searchParams);
       const access = request.routeOptions.config.access ?? 'admin';
       request.principal = principal;
       if (principal !== undefined) request.log = reply.log = request.log.child({ user: principal.name });

@@ -30,17 +30,17 @@ function cellText(value: FieldValue | undefined): string {
 /** The first record's columns: the input's own, then the labels (as the CLI's CSV). */
 const columnsOf = (first: OutputRecord): string[] => Object.keys(first);
 
-export function exportStream(format: ExportFormat, records: Iterable<OutputRecord>): Readable {
+export function exportStream(format: ExportFormat, records: Iterable<OutputRecord> | AsyncIterable<OutputRecord>): Readable {
   if (format === 'jsonl') {
-    return Readable.from((function* () {
-      for (const record of records) yield `${JSON.stringify(record)}\n`;
+    return Readable.from((async function* () {
+      for await (const record of records) yield `${JSON.stringify(record)}\n`;
     })());
   }
   if (format === 'csv') {
     let columns: string[] | undefined;
     const csv = stringify({ bom: true });
-    Readable.from((function* () {
-      for (const record of records) {
+    Readable.from((async function* () {
+      for await (const record of records) {
         if (columns === undefined) {
           columns = columnsOf(record);
           yield columns.map(neutraliseCell);
@@ -55,7 +55,7 @@ export function exportStream(format: ExportFormat, records: Iterable<OutputRecor
   const sheet = workbook.addWorksheet('tweets');
   void (async () => {
     let columns: string[] | undefined;
-    for (const record of records) {
+    for await (const record of records) {
       if (columns === undefined) {
         columns = columnsOf(record);
         sheet.addRow(columns).commit();

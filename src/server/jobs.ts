@@ -6,7 +6,7 @@
 import { EventEmitter, once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { extname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
@@ -15,6 +15,7 @@ import type { JobProgress } from '../jobs/index.js';
 import type { OutputRecord } from '../output/index.js';
 import { MODES, type Mode, type RunStats } from '../pipeline/index.js';
 import { RunStore, type Db } from '../store/index.js';
+import type { RunQueue, Upload } from './backends.js';
 import type { ClassifyTask, RunTask } from './worker.js';
 
 /** What the queue tells when a run ends (`events.on('end')`); a finished run's figures come with it. */
@@ -51,7 +52,7 @@ export interface QueueOptions {
 /** The worker threads' module: `.ts` under tsx (tests, development), `.js` once compiled. */
 export const WORKER = fileURLToPath(new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
-export class JobQueue {
+export class JobQueue implements RunQueue {
   readonly events = new EventEmitter();
   private readonly live = new Map<number, LiveProgress & { started: number; controller: AbortController; mode: Mode }>();
   private readonly runPool: Piscina;
@@ -100,8 +101,16 @@ export class JobQueue {
     return progress;
   }
 
-  /** Queues a recorded run on an uploaded file; the upload is kept until the run ends (done, failed or cancelled). */
-  submit(runId: number, input: { path: string; name: string }, mode: Mode, textColumn: string | undefined): void {
+  /** Records a run on an upload saved in the data directory and queues it. */
+  async submit(upload: Upload): Promise<number> {
+    // The input is named relative to the data directory, so that a restored backup resumes it too.
+    const runId = this.runs.start(upload.name, upload.mode, 'queued', { owner: upload.owner, inputPath: relative(this.options.dataDir, upload.path), textColumn: upload.textColumn });
+    this.enqueue(runId, upload, upload.mode, upload.textColumn);
+    return runId;
+  }
+
+  /** Queues a recorded run; its input is kept until the run ends (done, failed or cancelled). */
+  private enqueue(runId: number, input: { path: string; name: string }, mode: Mode, textColumn: string | undefined): void {
     const inputPath = input.path;
     const controller = new AbortController();
     const run = { status: 'queued' as const, phase: undefined, rows: 0, phases: {}, rowsPerSecond: 0, etaSeconds: undefined, error: undefined, started: 0, controller, mode };
@@ -155,7 +164,7 @@ export class JobQueue {
         continue;
       }
       this.runs.requeue(run.id);
-      this.submit(run.id, { path, name: run.inputName }, mode, run.textColumn);
+      this.enqueue(run.id, { path, name: run.inputName }, mode, run.textColumn);
       resumed.push(run.id);
     }
     return resumed;

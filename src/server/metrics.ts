@@ -6,7 +6,8 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { cacheHitRate, type Phase } from '../pipeline/stats.js';
-import type { JobQueue, RunEnd } from './jobs.js';
+import type { RunQueue } from './backends.js';
+import type { RunEnd } from './jobs.js';
 
 export interface ServerMetrics {
   registry: Registry;
@@ -16,14 +17,14 @@ export interface ServerMetrics {
 /** What `fmc_errors_total` counts: rows that could not be read, failed LLM requests, 5xx answers, failed runs. */
 export type ErrorKind = 'input' | 'llm' | 'http' | 'run';
 
-export function createMetrics(queue: JobQueue): ServerMetrics {
+export function createMetrics(queue: RunQueue): ServerMetrics {
   // A registry per server: tests build several servers in one process.
   const registry = new Registry();
   const registers = [registry];
   collectDefaultMetrics({ register: registry, prefix: 'fmc_' });
   const requests = new Counter({ name: 'fmc_http_requests_total', help: 'HTTP requests by method, route and status', labelNames: ['method', 'route', 'status'], registers });
   const duration = new Histogram({ name: 'fmc_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route'], buckets: [0.005, 0.02, 0.1, 0.5, 2, 10], registers });
-  new Gauge({ name: 'fmc_runs_queued', help: 'Runs waiting for a worker thread', registers, collect() { this.set(queue.queued); } });
+  new Gauge({ name: 'fmc_runs_queued', help: 'Runs waiting for a worker', registers, collect() { this.set(queue.queued); } });
   new Gauge({ name: 'fmc_runs_running', help: 'Runs being classified', registers, collect() { this.set(queue.running); } });
   const finished = new Counter({ name: 'fmc_runs_finished_total', help: 'Runs finished, by status', labelNames: ['status'], registers });
   const rows = new Counter({ name: 'fmc_rows_classified_total', help: 'Rows classified by finished runs', registers });

@@ -6,8 +6,9 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
-import { AccountError, ROLES, type AccountStore, type AuditLog, type Role } from '../auth/index.js';
+import { AccountError, ROLES, type Role } from '../auth/index.js';
 import { isLoopback, setSessionCookie } from './auth.js';
+import type { Accounts, AuditTrail } from './backends.js';
 
 export interface OidcSettings {
   /** The provider's issuer URL (its /.well-known/openid-configuration is read at the first sign-in). */
@@ -24,8 +25,8 @@ export interface OidcSettings {
 
 export interface OidcRoutesOptions {
   settings: OidcSettings;
-  accounts: AccountStore;
-  audit: AuditLog;
+  accounts: Accounts;
+  audit: AuditTrail;
   sessionLifetimeMs: number;
 }
 
@@ -102,18 +103,18 @@ export const oidcRoutes: FastifyPluginAsync<OidcRoutesOptions> = async (app, { s
     const name = String(claims.preferred_username ?? claims.email ?? claims.sub);
     const role = roleFromClaim(claims[settings.roleClaim]) ?? settings.defaultRole;
     if (role === undefined) {
-      audit.record({ actor: 'anonymous', action: 'signin.failure', target: name, ip: request.ip, detail: `single sign-on: no role in claim ${settings.roleClaim}` });
+      await audit.record({ actor: 'anonymous', action: 'signin.failure', target: name, ip: request.ip, detail: `single sign-on: no role in claim ${settings.roleClaim}` });
       return fail(reply, 403, `${name} has no FreeMobilaChat role: the identity provider must send one of ${ROLES.join(', ')} in the "${settings.roleClaim}" claim`);
     }
     try {
-      accounts.upsertExternalUser(name, role);
+      await accounts.upsertExternalUser(name, role);
     } catch (error) {
       if (!(error instanceof AccountError)) throw error;
-      audit.record({ actor: 'anonymous', action: 'signin.failure', target: name, ip: request.ip, detail: `single sign-on: ${error.message}` });
+      await audit.record({ actor: 'anonymous', action: 'signin.failure', target: name, ip: request.ip, detail: `single sign-on: ${error.message}` });
       return fail(reply, 409, error.message);
     }
-    setSessionCookie(request, reply, accounts.createSession(name, sessionLifetimeMs));
-    audit.record({ actor: name, action: 'signin', ip: request.ip, detail: `single sign-on, role ${role}` });
+    setSessionCookie(request, reply, await accounts.createSession(name, sessionLifetimeMs));
+    await audit.record({ actor: name, action: 'signin', ip: request.ip, detail: `single sign-on, role ${role}` });
     return reply.redirect('/');
   });
 };

@@ -2,7 +2,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AccountError, ROLES, type AccountStore, type AuditLog } from '../../auth/index.js';
+import { AccountError, ROLES } from '../../auth/index.js';
+import type { Accounts, AuditTrail } from '../backends.js';
 import { sessionOf, setSessionCookie, type Tickets } from '../auth.js';
 
 const ErrorBody = z.object({ statusCode: z.number(), error: z.string() });
@@ -21,8 +22,8 @@ const SessionView = z.object({
 });
 
 export interface AccountRoutesOptions {
-  accounts: AccountStore;
-  audit: AuditLog;
+  accounts: Accounts;
+  audit: AuditTrail;
   tickets: Tickets;
   sessionLifetimeMs: number;
   signInLimitPerMinute: number;
@@ -44,7 +45,7 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
   app.get('/api/session', { config: { access: 'public' }, schema: { tags: ['session'], summary: 'who the caller is, and the CSRF token of its session', response: { 200: SessionView } } }, async (request) => {
     const principal = request.principal;
     if (principal === undefined) return { authenticated: false, singleSignOn: options.singleSignOn };
-    return { authenticated: true, user: principal.name, role: principal.role, via: principal.via, csrfToken: sessionOf(request, accounts)?.csrfToken, singleSignOn: options.singleSignOn };
+    return { authenticated: true, user: principal.name, role: principal.role, via: principal.via, csrfToken: (await sessionOf(request, accounts))?.csrfToken, singleSignOn: options.singleSignOn };
   });
 
   app.post(
@@ -56,21 +57,21 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
     async (request, reply) => {
       const user = await accounts.checkPassword(request.body.name, request.body.password);
       if (user === undefined) {
-        audit.record({ actor: 'anonymous', action: 'signin.failure', target: request.body.name, ip: request.ip });
+        await audit.record({ actor: 'anonymous', action: 'signin.failure', target: request.body.name, ip: request.ip });
         return reply.code(401).send({ statusCode: 401, error: 'wrong user name or password' });
       }
-      const session = accounts.createSession(user.name, options.sessionLifetimeMs);
+      const session = await accounts.createSession(user.name, options.sessionLifetimeMs);
       setSessionCookie(request, reply, session);
-      audit.record({ actor: user.name, action: 'signin', ip: request.ip, detail: 'password' });
+      await audit.record({ actor: user.name, action: 'signin', ip: request.ip, detail: 'password' });
       return { authenticated: true, user: user.name, role: user.role, via: 'session', csrfToken: session.csrfToken, singleSignOn: options.singleSignOn };
     },
   );
 
   app.delete('/api/session', { config: { access: 'viewer' }, schema: { tags: ['session'], summary: 'sign out: ends the session', response: { 204: z.null() } } }, async (request, reply) => {
     const token = request.cookies.fmc_session;
-    if (token !== undefined) accounts.endSession(token);
+    if (token !== undefined) await accounts.endSession(token);
     setSessionCookie(request, reply, undefined);
-    audit.record({ actor: actor(request), action: 'signout', ip: request.ip });
+    await audit.record({ actor: actor(request), action: 'signout', ip: request.ip });
     return reply.code(204).send(null);
   });
 
@@ -88,7 +89,7 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
     async (request) => tickets.issue(request.principal as NonNullable<typeof request.principal>, request.body.path.split('?')[0] as string),
   );
 
-  app.get('/api/users', { config: admin, schema: { tags: ['accounts'], summary: 'the users', response: { 200: z.object({ users: z.array(User) }) } } }, async () => ({ users: accounts.users() }));
+  app.get('/api/users', { config: admin, schema: { tags: ['accounts'], summary: 'the users', response: { 200: z.object({ users: z.array(User) }) } } }, async () => ({ users: await accounts.users() }));
 
   app.post(
     '/api/users',
@@ -97,7 +98,7 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
       const user = await accounts.addUser(request.body.name, request.body.role, request.body.password).catch((error: unknown) => {
         throw asHttpError(error);
       });
-      audit.record({ actor: actor(request), action: 'user.add', target: user.name, ip: request.ip, detail: `role ${user.role}` });
+      await audit.record({ actor: actor(request), action: 'user.add', target: user.name, ip: request.ip, detail: `role ${user.role}` });
       return reply.code(201).send(user);
     },
   );
@@ -107,8 +108,8 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
     { config: admin, schema: { tags: ['accounts'], summary: "change a user's role", params: z.object({ name: z.string() }), body: z.object({ role: z.enum(ROLES) }), response: { 200: User, 404: ErrorBody } } },
     async (request) => {
       try {
-        const user = accounts.setRole(request.params.name, request.body.role);
-        audit.record({ actor: actor(request), action: 'user.set-role', target: user.name, ip: request.ip, detail: `role ${user.role}` });
+        const user = await accounts.setRole(request.params.name, request.body.role);
+        await audit.record({ actor: actor(request), action: 'user.set-role', target: user.name, ip: request.ip, detail: `role ${user.role}` });
         return user;
       } catch (error) {
         throw asHttpError(error);
@@ -118,11 +119,11 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
 
   app.delete('/api/users/:name', { config: admin, schema: { tags: ['accounts'], summary: 'remove a user with its keys and sessions', params: z.object({ name: z.string() }), response: { 204: z.null(), 404: ErrorBody } } }, async (request, reply) => {
     try {
-      accounts.removeUser(request.params.name);
+      await accounts.removeUser(request.params.name);
     } catch (error) {
       throw asHttpError(error);
     }
-    audit.record({ actor: actor(request), action: 'user.remove', target: request.params.name, ip: request.ip });
+    await audit.record({ actor: actor(request), action: 'user.remove', target: request.params.name, ip: request.ip });
     return reply.code(204).send(null);
   });
 
@@ -131,8 +132,8 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
     { config: admin, schema: { tags: ['accounts'], summary: 'end every sign-in session of a user', params: z.object({ name: z.string() }), response: { 200: z.object({ ended: z.number() }), 404: ErrorBody } } },
     async (request) => {
       try {
-        const ended = accounts.endSessionsOf(request.params.name);
-        audit.record({ actor: actor(request), action: 'user.sign-out', target: request.params.name, ip: request.ip, detail: `${ended} session(s)` });
+        const ended = await accounts.endSessionsOf(request.params.name);
+        await audit.record({ actor: actor(request), action: 'user.sign-out', target: request.params.name, ip: request.ip, detail: `${ended} session(s)` });
         return { ended };
       } catch (error) {
         throw asHttpError(error);
@@ -141,7 +142,7 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
   );
 
   app.get('/api/keys', { config: admin, schema: { tags: ['accounts'], summary: 'API keys (never their secret)', querystring: z.object({ user: z.string().optional() }), response: { 200: z.object({ keys: z.array(Key) }) } } }, async (request) => ({
-    keys: accounts.keys(request.query.user),
+    keys: await accounts.keys(request.query.user),
   }));
 
   app.post(
@@ -149,8 +150,8 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
     { config: admin, schema: { tags: ['accounts'], summary: 'a new API key for a user: the key is in this answer only', body: z.object({ user: z.string(), name: z.string().optional() }), response: { 201: z.object({ id: z.string(), key: z.string() }), 404: ErrorBody } } },
     async (request, reply) => {
       try {
-        const created = accounts.createKey(request.body.user, request.body.name);
-        audit.record({ actor: actor(request), action: 'key.create', target: created.id, ip: request.ip, detail: `for ${request.body.user}` });
+        const created = await accounts.createKey(request.body.user, request.body.name);
+        await audit.record({ actor: actor(request), action: 'key.create', target: created.id, ip: request.ip, detail: `for ${request.body.user}` });
         return reply.code(201).send(created);
       } catch (error) {
         throw asHttpError(error);
@@ -160,8 +161,8 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
 
   app.delete('/api/keys/:id', { config: admin, schema: { tags: ['accounts'], summary: 'revoke an API key', params: z.object({ id: z.string() }), response: { 204: z.null(), 404: ErrorBody, 409: ErrorBody } } }, async (request, reply) => {
     try {
-      const key = accounts.revokeKey(request.params.id);
-      audit.record({ actor: actor(request), action: 'key.revoke', target: key.id, ip: request.ip, detail: `of ${key.user}` });
+      const key = await accounts.revokeKey(request.params.id);
+      await audit.record({ actor: actor(request), action: 'key.revoke', target: key.id, ip: request.ip, detail: `of ${key.user}` });
     } catch (error) {
       throw asHttpError(error);
     }
@@ -179,6 +180,6 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
         response: { 200: z.object({ entries: z.array(z.object({ at: z.string(), actor: z.string(), action: z.string(), target: z.string().optional(), ip: z.string().optional(), detail: z.string().optional() })) }) },
       },
     },
-    async (request) => ({ entries: options.audit.list(request.query.since === undefined ? undefined : new Date(request.query.since), request.query.limit) }),
+    async (request) => ({ entries: await options.audit.list(request.query.since === undefined ? undefined : new Date(request.query.since), request.query.limit) }),
   );
 };

@@ -2,20 +2,20 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
-import { extname, join, relative } from 'node:path';
+import { extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AuditLog } from '../../auth/index.js';
 import type { FmcConfig } from '../../config/index.js';
 import { InputError, openInput, rowsFromRecords } from '../../ingest/index.js';
 import { LABEL_VALUES } from '../../labels.js';
 import { createBackend, LlmUnavailableError } from '../../llm/index.js';
 import { MODES, type Mode, type RunStats } from '../../pipeline/index.js';
-import { UPLOADS_DIRECTORY, type RunDashboard, type RunRecord, type RunStore } from '../../store/index.js';
+import { UPLOADS_DIRECTORY, type RunDashboard, type RunRecord } from '../../store/index.js';
+import type { AuditTrail, RunQueue, RunReader } from '../backends.js';
 import { EXPORT_CONTENT_TYPES, EXPORT_FORMATS, exportStream } from '../export.js';
-import type { JobQueue, LiveProgress } from '../jobs.js';
+import type { LiveProgress } from '../jobs.js';
 
 const UPLOAD_EXTENSIONS = new Set(['.csv', '.tsv', '.txt', '.jsonl', '.ndjson', '.json']);
 const MAX_SYNC_TWEETS = 1000;
@@ -85,9 +85,9 @@ const TweetsQuery = z.object({
 });
 
 export interface RunRoutesOptions {
-  runs: RunStore;
-  queue: JobQueue;
-  audit: AuditLog;
+  runs: RunReader;
+  queue: RunQueue;
+  audit: AuditTrail;
   dataDir: string;
   config: FmcConfig;
   maxUploadBytes: number;
@@ -102,12 +102,12 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
   const viewer = { access: 'viewer' as const };
 
   /** A run as the API shows it: the stored record, plus live progress while it runs. */
-  function view(run: RunRecord): RunRecord & { progress: LiveProgress | undefined } {
-    return { ...run, progress: queue.progress(run.id) };
+  async function view(run: RunRecord): Promise<RunRecord & { progress: LiveProgress | undefined }> {
+    return { ...run, progress: await queue.progress(run.id) };
   }
 
-  function runOr404(id: number): RunRecord {
-    const run = runs.get(id);
+  async function runOr404(id: number): Promise<RunRecord> {
+    const run = await runs.get(id);
     if (run === undefined) throw new HttpError(404, `no run ${id}`);
     return run;
   }
@@ -189,9 +189,8 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
         }
       }
       const owner = request.principal?.via === 'open' ? undefined : request.principal?.name;
-      const id = runs.start(upload.name, upload.mode, 'queued', { owner, inputPath: relative(options.dataDir, upload.path), textColumn: upload.textColumn });
-      queue.submit(id, upload, upload.mode, upload.textColumn);
-      audit.record({ actor: request.principal?.name ?? 'anonymous', action: 'run.upload', target: `run ${id}`, ip: request.ip, detail: `${upload.name}, mode ${upload.mode}` });
+      const id = await queue.submit({ ...upload, owner });
+      await audit.record({ actor: request.principal?.name ?? 'anonymous', action: 'run.upload', target: `run ${id}`, ip: request.ip, detail: `${upload.name}, mode ${upload.mode}` });
       return reply.code(202).header('location', `/api/runs/${id}`).send({ id, status: 'queued' });
     },
   );
@@ -199,35 +198,35 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
   app.get(
     '/api/runs',
     { config: viewer, schema: { tags: ['runs'], summary: 'past and current runs, newest first', querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }), response: { 200: z.object({ runs: z.array(Run) }) } } },
-    async (request) => ({ runs: runs.list(request.query.limit).map(view) }),
+    async (request) => ({ runs: await Promise.all((await runs.list(request.query.limit)).map(view)) }),
   );
 
   app.get('/api/runs/:id', { config: viewer, schema: { tags: ['runs'], summary: 'a run: status, progress per phase, summary, and its dashboard once done', params: RunId, response: { 200: Run.extend({ dashboard: z.custom<RunDashboard>().optional() }), 404: ErrorBody } } }, async (request) => {
-    const run = runOr404(request.params.id);
-    return { ...view(run), dashboard: run.status === 'done' ? runs.dashboard(run.id) : undefined };
+    const run = await runOr404(request.params.id);
+    return { ...(await view(run)), dashboard: run.status === 'done' ? await runs.dashboard(run.id) : undefined };
   });
 
   app.get('/api/runs/:id/events', { config: viewer, schema: { tags: ['runs'], summary: 'Server-Sent Events: `progress` while the run goes, then `end` with the run', params: RunId, response: { 404: ErrorBody } } }, async (request, reply) => {
-    const run = runOr404(request.params.id);
-    streamEvents(request, reply, run.id);
+    const run = await runOr404(request.params.id);
+    await streamEvents(request, reply, run.id);
   });
 
-  function streamEvents(request: FastifyRequest, reply: FastifyReply, id: number): void {
+  async function streamEvents(request: FastifyRequest, reply: FastifyReply, id: number): Promise<void> {
     reply.hijack();
     const out = reply.raw;
     out.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const send = (event: string, data: unknown) => out.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    const finish = () => {
+    const finish = async () => {
       queue.events.off(`run:${id}`, onProgress);
-      const run = runs.get(id);
-      send('end', run === undefined ? { id, status: 'deleted' } : view(run));
+      const run = await runs.get(id);
+      send('end', run === undefined ? { id, status: 'deleted' } : await view(run));
       out.end();
     };
     const onProgress = (progress: LiveProgress) => {
       send('progress', progress);
-      if (progress.status === 'done' || progress.status === 'failed') finish();
+      if (progress.status === 'done' || progress.status === 'failed') void finish();
     };
-    const live = queue.progress(id);
+    const live = await queue.progress(id);
     if (live === undefined) return finish();
     send('progress', live);
     queue.events.on(`run:${id}`, onProgress);
@@ -235,9 +234,9 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
   }
 
   app.get('/api/runs/:id/tweets', { config: viewer, schema: { tags: ['runs'], summary: 'the labelled tweets of a run: filter by each KPI, search, sort, paginate', params: RunId, querystring: TweetsQuery, response: { 200: z.object({ total: z.number(), page: z.number(), pageSize: z.number(), items: z.array(Record) }), 404: ErrorBody } } }, async (request) => {
-    const run = runOr404(request.params.id);
+    const run = await runOr404(request.params.id);
     const { q, duplicates, sort, order, page, pageSize, ...filters } = request.query;
-    const result = runs.tweets(run.id, { filters, duplicates, search: q, sort, order, page, pageSize });
+    const result = await runs.tweets(run.id, { filters, duplicates, search: q, sort, order, page, pageSize });
     return { total: result.total, page, pageSize, items: result.items.map(({ position, record }) => ({ position, ...record })) };
   });
 
@@ -245,10 +244,10 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
     '/api/runs/:id/export',
     { config: viewer, schema: { tags: ['runs'], summary: 'every labelled row of a run, in input order', params: RunId, querystring: z.object({ format: z.enum(EXPORT_FORMATS).default('csv') }), response: { 200: z.unknown(), 404: ErrorBody, 409: ErrorBody } } },
     async (request, reply) => {
-      const run = runOr404(request.params.id);
+      const run = await runOr404(request.params.id);
       if (run.status !== 'done') throw new HttpError(409, `run ${run.id} is ${run.status}: export it once it is done`);
       const { format } = request.query;
-      audit.record({ actor: request.principal?.name ?? 'anonymous', action: 'run.export', target: `run ${run.id}`, ip: request.ip, detail: format });
+      await audit.record({ actor: request.principal?.name ?? 'anonymous', action: 'run.export', target: `run ${run.id}`, ip: request.ip, detail: format });
       const base = run.inputName.replace(/\.[^.]+$/, '').replace(/[^\w.-]+/g, '_');
       reply.header('content-type', EXPORT_CONTENT_TYPES[format]).header('content-disposition', `attachment; filename="${base}-labelled-run${run.id}.${format}"`);
       return reply.send(exportStream(format, runs.allRows(run.id)));
@@ -259,12 +258,12 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
     '/api/runs/:id',
     { config: { access: 'analyst' }, schema: { tags: ['runs'], summary: 'cancel a run if it goes, and delete it with its rows (an analyst: its own runs; an admin: any)', params: RunId, response: { 204: z.null(), 403: ErrorBody, 404: ErrorBody } } },
     async (request, reply) => {
-      const run = runOr404(request.params.id);
+      const run = await runOr404(request.params.id);
       const principal = request.principal;
       if (principal?.role !== 'admin' && run.owner !== principal?.name) throw new HttpError(403, `${principal?.name} is analyst: it may delete its own runs, and run ${run.id} is ${run.owner === undefined ? 'nobody\'s' : `${run.owner}'s`}`);
-      queue.cancel(run.id);
-      runs.delete(run.id);
-      audit.record({ actor: principal?.name ?? 'anonymous', action: 'run.delete', target: `run ${run.id}`, ip: request.ip, detail: run.inputName });
+      await queue.cancel(run.id);
+      await runs.delete(run.id);
+      await audit.record({ actor: principal?.name ?? 'anonymous', action: 'run.delete', target: `run ${run.id}`, ip: request.ip, detail: run.inputName });
       return reply.code(204).send(null);
     },
   );

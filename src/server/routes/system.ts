@@ -2,11 +2,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { secretsEqual } from '../../auth/index.js';
-import type { Db } from '../../store/index.js';
-import type { JobQueue } from '../jobs.js';
+import type { MaybePromise, RunQueue } from '../backends.js';
 import type { ServerMetrics } from '../metrics.js';
 
-export const systemRoutes: FastifyPluginAsyncZod<{ db: Db; queue: JobQueue; metrics: ServerMetrics; metricsKey: string | undefined }> = async (app, { db, queue, metrics, metricsKey }) => {
+export const systemRoutes: FastifyPluginAsyncZod<{ ready: () => MaybePromise<void>; queue: RunQueue; metrics: ServerMetrics; metricsKey: string | undefined }> = async (app, { ready, queue, metrics, metricsKey }) => {
   app.get('/healthz', { schema: { tags: ['system'], summary: 'the process answers', response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
 
   app.get(
@@ -20,9 +19,9 @@ export const systemRoutes: FastifyPluginAsyncZod<{ db: Db; queue: JobQueue; metr
     },
     async (_request, reply) => {
       try {
-        db.prepare('SELECT 1').get();
+        await ready();
       } catch (error) {
-        return reply.code(503).send({ statusCode: 503, error: `database unavailable: ${error instanceof Error ? error.message : String(error)}` });
+        return reply.code(503).send({ statusCode: 503, error: `not ready: ${error instanceof Error ? error.message : String(error)}` });
       }
       return { status: 'ready' as const, queued: queue.queued, running: queue.running };
     },

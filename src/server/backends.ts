@@ -1,0 +1,93 @@
+/**
+ * What the server needs of its store and of the queue that runs uploads. The
+ * embedded backends (SQLite, piscina threads) answer at once; the cluster's
+ * (PostgreSQL, BullMQ workers) over the network, so every call is awaited.
+ */
+import type { EventEmitter } from 'node:events';
+import type { ApiKeyInfo, AuditEntry, Principal, Role, Session, User } from '../auth/index.js';
+import type { InputRow } from '../ingest/index.js';
+import type { OutputRecord } from '../output/index.js';
+import type { Mode } from '../pipeline/index.js';
+import type { RunDashboard, RunRecord, StoredTweet, TweetQuery } from '../store/index.js';
+import type { LiveProgress } from './jobs.js';
+
+export type MaybePromise<T> = T | Promise<T>;
+
+/** The runs as the API reads them. */
+export interface RunReader {
+  list(limit: number): MaybePromise<RunRecord[]>;
+  get(id: number): MaybePromise<RunRecord | undefined>;
+  tweets(id: number, query: TweetQuery): MaybePromise<{ total: number; items: StoredTweet[] }>;
+  dashboard(id: number): MaybePromise<RunDashboard>;
+  /** Every row in input order, read lazily (exports). */
+  allRows(id: number): Iterable<OutputRecord> | AsyncIterable<OutputRecord>;
+  delete(id: number): MaybePromise<boolean>;
+}
+
+export interface AuditTrail {
+  record(entry: Omit<AuditEntry, 'at' | 'target' | 'ip' | 'detail'> & Partial<Pick<AuditEntry, 'target' | 'ip' | 'detail'>>): MaybePromise<void>;
+  list(since: Date | undefined, limit?: number): MaybePromise<AuditEntry[]>;
+}
+
+/** An upload saved under the data directory (or a temporary directory), to be run. */
+export interface Upload {
+  path: string;
+  /** The file's own name. */
+  name: string;
+  mode: Mode;
+  textColumn: string | undefined;
+  owner: string | undefined;
+}
+
+/**
+ * Runs uploads. `events` emits `run:<id>` with a run's `LiveProgress` as it
+ * goes and `end` with a `RunEnd` when a run this server follows ends.
+ */
+export interface RunQueue {
+  readonly events: EventEmitter;
+  /** False once the server is stopping: uploads are refused rather than queued. */
+  readonly accepting: boolean;
+  /** For the metrics: runs waiting, runs going, their rows per second. */
+  readonly queued: number;
+  readonly running: number;
+  readonly rowsPerSecond: number;
+  /** Records the run and queues it; returns its id. */
+  submit(upload: Upload): Promise<number>;
+  progress(runId: number): MaybePromise<LiveProgress | undefined>;
+  /** Stops a queued or running run; true when there was one to stop. */
+  cancel(runId: number): MaybePromise<boolean>;
+  /** A small synchronous batch (mode fast), off the event loop. */
+  classify(rows: InputRow[]): Promise<OutputRecord[]>;
+  /** Refuses new uploads and gives the runs in hand `graceMs` to end. */
+  shutdown(graceMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Users, keys and sessions as the server uses them (see `AccountStore` for what each does). */
+export interface Accounts {
+  hasUsers(): MaybePromise<boolean>;
+  addUser(name: string, role: string, password: string | undefined): Promise<User>;
+  users(): MaybePromise<User[]>;
+  removeUser(name: string): MaybePromise<void>;
+  setRole(name: string, role: string): MaybePromise<User>;
+  upsertExternalUser(name: string, role: Role): MaybePromise<User>;
+  checkPassword(name: string, password: string): Promise<User | undefined>;
+  createKey(userName: string, name: string | undefined): MaybePromise<{ id: string; key: string }>;
+  keys(userName?: string): MaybePromise<ApiKeyInfo[]>;
+  revokeKey(id: string): MaybePromise<ApiKeyInfo>;
+  principalOfKey(key: string): MaybePromise<Principal | undefined>;
+  createSession(userName: string, lifetimeMs: number): MaybePromise<Session>;
+  session(token: string): MaybePromise<{ principal: Principal; csrfToken: string } | undefined>;
+  endSession(token: string): MaybePromise<void>;
+  endSessionsOf(userName: string): MaybePromise<number>;
+}
+
+/** Everything behind the routes: the embedded backends by default, the cluster's with `--database-url` and `--redis-url`. */
+export interface ServerBackends {
+  runs: RunReader;
+  accounts: Accounts;
+  audit: AuditTrail;
+  queue: RunQueue;
+  /** Throws when the store (or the queue) cannot serve: `/readyz` answers 503 with the message. */
+  ready(): MaybePromise<void>;
+}
