@@ -13,6 +13,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { AccountStore, AuditLog } from '../src/auth/index.js';
+import { sqliteSql } from '../src/store/sql.js';
 import { openDatabase, RunStore, type Db } from '../src/store/index.js';
 import { fmc, fmcProcess, tempDir } from './helpers.js';
 import { finished, multipart, server, upload } from './http.js';
@@ -32,15 +33,15 @@ interface Fixture {
 async function fixture(): Promise<Fixture> {
   const dataDir = tempDir();
   const db = openDatabase(dataDir, () => undefined);
-  const accounts = new AccountStore(db);
+  const accounts = new AccountStore(sqliteSql(db));
   for (const role of ['viewer', 'analyst', 'admin'] as const) await accounts.addUser(role, role, PASSWORD);
   const keys = {
-    viewer: accounts.createKey('viewer', 'test').key,
-    analyst: accounts.createKey('analyst', 'test').key,
-    admin: accounts.createKey('admin', 'test').key,
-    revoked: accounts.createKey('admin', 'old').key,
+    viewer: (await accounts.createKey('viewer', 'test')).key,
+    analyst: (await accounts.createKey('analyst', 'test')).key,
+    admin: (await accounts.createKey('admin', 'test')).key,
+    revoked: (await accounts.createKey('admin', 'old')).key,
   };
-  accounts.revokeKey(keys.revoked.split('_')[1] as string);
+  await accounts.revokeKey(keys.revoked.split('_')[1] as string);
   const app = await server({ db, dataDir });
   const created = await upload(app, 'tweets.csv', CSV, {}, { authorization: `Bearer ${keys.analyst}` });
   assert.equal(created.statusCode, 202, created.body);
@@ -60,7 +61,7 @@ function ownedRun(db: Db, owner: string): number {
 type Caller = 'none' | 'wrong key' | 'revoked key' | 'expired session' | 'viewer' | 'analyst' | 'admin';
 const CALLERS: Caller[] = ['none', 'wrong key', 'revoked key', 'expired session', 'viewer', 'analyst', 'admin'];
 
-function credentials(f: Fixture, caller: Caller): Record<string, string> {
+async function credentials(f: Fixture, caller: Caller): Promise<Record<string, string>> {
   switch (caller) {
     case 'none':
       return {};
@@ -69,7 +70,7 @@ function credentials(f: Fixture, caller: Caller): Record<string, string> {
     case 'revoked key':
       return { authorization: `Bearer ${f.keys.revoked}` };
     case 'expired session':
-      return { cookie: `fmc_session=${f.accounts.createSession('admin', -1000).token}` };
+      return { cookie: `fmc_session=${(await f.accounts.createSession('admin', -1000)).token}` };
     default:
       return { authorization: `Bearer ${f.keys[caller]}` };
   }
@@ -110,7 +111,7 @@ const ROUTES: Array<{ route: string; access: 'public' | 'viewer' | 'analyst' | '
   { route: 'DELETE /api/users/:name/sessions', access: 'admin', request: () => ({ method: 'DELETE', url: '/api/users/viewer/sessions' }), ok: 200 },
   { route: 'GET /api/keys', access: 'admin', request: () => ({ url: '/api/keys' }), ok: 200 },
   { route: 'POST /api/keys', access: 'admin', request: () => ({ method: 'POST', url: '/api/keys', payload: { user: 'viewer' } }), ok: 201 },
-  { route: 'DELETE /api/keys/:id', access: 'admin', request: (f) => ({ method: 'DELETE', url: `/api/keys/${f.accounts.createKey('viewer', 'to revoke').id}` }), ok: 204 },
+  { route: 'DELETE /api/keys/:id', access: 'admin', request: async (f) => ({ method: 'DELETE', url: `/api/keys/${(await f.accounts.createKey('viewer', 'to revoke')).id}` }), ok: 204 },
   { route: 'GET /api/audit', access: 'admin', request: () => ({ url: '/api/audit' }), ok: 200 },
 ];
 
@@ -131,7 +132,7 @@ test('role × route: every API route answers each kind of caller as its role say
   for (const { route, access, request, ok } of ROUTES) {
     for (const caller of CALLERS) {
       const options = await request(f, caller);
-      const response = await f.app.inject({ ...options, headers: { ...(options.headers as Record<string, string>), ...credentials(f, caller) } });
+      const response = await f.app.inject({ ...options, headers: { ...(options.headers as Record<string, string>), ...(await credentials(f, caller)) } });
       const expected = expectedStatus(access, caller, ok);
       if (response.statusCode !== expected) failures.push(`${route} as ${caller}: ${response.statusCode}, expected ${expected} (${response.body.slice(0, 120)})`);
     }
@@ -152,10 +153,10 @@ test('an analyst cannot delete the run of another; an admin can', async (t) => {
   const f = await fixture();
   t.after(() => f.app.close());
   const others = ownedRun(f.db, 'someone');
-  const refused = await f.app.inject({ method: 'DELETE', url: `/api/runs/${others}`, headers: credentials(f, 'analyst') });
+  const refused = await f.app.inject({ method: 'DELETE', url: `/api/runs/${others}`, headers: await credentials(f, 'analyst') });
   assert.equal(refused.statusCode, 403);
   assert.match(refused.json().error, /may delete its own runs, and run \d+ is someone's/);
-  assert.equal((await f.app.inject({ method: 'DELETE', url: `/api/runs/${others}`, headers: credentials(f, 'admin') })).statusCode, 204);
+  assert.equal((await f.app.inject({ method: 'DELETE', url: `/api/runs/${others}`, headers: await credentials(f, 'admin') })).statusCode, 204);
 });
 
 test('sign-in: a session cookie (HttpOnly, SameSite=Lax), CSRF on changes, sign-out ends it, failures audited', async (t) => {
@@ -188,11 +189,11 @@ test('sign-in: a session cookie (HttpOnly, SameSite=Lax), CSRF on changes, sign-
   const other = (await f.app.inject({ method: 'POST', url: '/api/session', payload: { name: 'viewer', password: PASSWORD } })).headers['set-cookie'];
   const otherCookie = String(other).split(';')[0] as string;
   assert.equal((await f.app.inject({ url: '/api/runs', headers: { cookie: otherCookie } })).statusCode, 200);
-  assert.deepEqual((await f.app.inject({ method: 'DELETE', url: '/api/users/viewer/sessions', headers: credentials(f, 'admin') })).json(), { ended: 1 });
+  assert.deepEqual((await f.app.inject({ method: 'DELETE', url: '/api/users/viewer/sessions', headers: await credentials(f, 'admin') })).json(), { ended: 1 });
   assert.equal((await f.app.inject({ url: '/api/runs', headers: { cookie: otherCookie } })).statusCode, 401);
 
   // A role change applies to live sessions at once.
-  f.accounts.setRole('analyst', 'viewer');
+  await f.accounts.setRole('analyst', 'viewer');
   assert.equal((await f.app.inject({ method: 'POST', url: '/api/classify', headers: { cookie, 'x-csrf-token': csrfToken }, payload: { tweets: [{ text: 'panne' }] } })).statusCode, 403);
 
   const signOut = await f.app.inject({ method: 'DELETE', url: '/api/session', headers: { cookie, 'x-csrf-token': csrfToken } });
@@ -200,7 +201,7 @@ test('sign-in: a session cookie (HttpOnly, SameSite=Lax), CSRF on changes, sign-
   assert.match(String(signOut.headers['set-cookie']), /^fmc_session=; .*Expires=Thu, 01 Jan 1970/);
   assert.equal((await f.app.inject({ url: '/api/runs', headers: { cookie } })).statusCode, 401, 'the session is gone server-side');
 
-  const actions = new AuditLog(f.db).list(undefined).map((entry) => `${entry.actor} ${entry.action}${entry.target === undefined ? '' : ` ${entry.target}`}`);
+  const actions = (await new AuditLog(sqliteSql(f.db)).list(undefined)).map((entry) => `${entry.actor} ${entry.action}${entry.target === undefined ? '' : ` ${entry.target}`}`);
   assert.deepEqual(actions.filter((line) => /signin|signout|sign-out/.test(line)), ['anonymous signin.failure analyst', 'anonymous signin.failure nobody', 'analyst signin', 'viewer signin', 'admin user.sign-out viewer', 'analyst signout']);
   assert.ok(actions.includes(`analyst run.upload run ${f.runId}`), actions.join('\n'));
 });
@@ -225,10 +226,10 @@ test('no credential in a URL: query keys refused; a ticket opens one path, once'
     assert.match(response.json().error, /credentials are not accepted in the URL/);
   }
   const exportPath = `/api/runs/${f.runId}/export`;
-  const { ticket, expiresInSeconds } = (await f.app.inject({ method: 'POST', url: '/api/tickets', headers: credentials(f, 'viewer'), payload: { path: exportPath } })).json();
+  const { ticket, expiresInSeconds } = (await f.app.inject({ method: 'POST', url: '/api/tickets', headers: await credentials(f, 'viewer'), payload: { path: exportPath } })).json();
   assert.equal(expiresInSeconds, 60);
   assert.equal((await f.app.inject(`/api/runs/${f.runId}/tweets?ticket=${ticket}`)).statusCode, 401, 'a ticket opens only its own path');
-  const { ticket: second } = (await f.app.inject({ method: 'POST', url: '/api/tickets', headers: credentials(f, 'viewer'), payload: { path: exportPath } })).json();
+  const { ticket: second } = (await f.app.inject({ method: 'POST', url: '/api/tickets', headers: await credentials(f, 'viewer'), payload: { path: exportPath } })).json();
   const download = await f.app.inject(`${exportPath}?ticket=${second}&format=jsonl`);
   assert.equal(download.statusCode, 200);
   assert.equal(download.body.trim().split('\n').length, 2);
@@ -346,7 +347,7 @@ test('--tls-cert/--tls-key: HTTPS with HSTS and Secure cookies; --trust-proxy ta
   const tls = selfSigned();
   const dataDir = tempDir();
   const db = openDatabase(dataDir, () => undefined);
-  await new AccountStore(db).addUser('ops', 'admin', PASSWORD);
+  await new AccountStore(sqliteSql(db)).addUser('ops', 'admin', PASSWORD);
   const app = await server({ db, dataDir, tls });
   t.after(() => app.close());
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -363,5 +364,5 @@ test('--tls-cert/--tls-key: HTTPS with HSTS and Secure cookies; --trust-proxy ta
   assert.equal((await plain.inject('/healthz')).headers['strict-transport-security'], undefined, 'no HSTS from a plain-HTTP server');
   const proxied = await plain.inject({ method: 'POST', url: '/api/session', headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.7' }, payload: { name: 'ops', password: PASSWORD } });
   assert.match(String(proxied.headers['set-cookie']), /; Secure/);
-  assert.equal(new AuditLog(db).list(undefined).at(-1)?.ip, '203.0.113.7', 'the audit log has the client behind the proxy');
+  assert.equal((await new AuditLog(sqliteSql(db)).list(undefined)).at(-1)?.ip, '203.0.113.7', 'the audit log has the client behind the proxy');
 });

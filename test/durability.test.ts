@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { AccountStore } from '../src/auth/index.js';
 import { cacheStats } from '../src/cache/index.js';
+import { sqliteSql } from '../src/store/sql.js';
 import { openDatabase, pruneBackups, RunStore } from '../src/store/index.js';
 import { fmc, fmcProcess, manyTweets, tempDir, writeTemp } from './helpers.js';
 import { finished, multipart, server, upload } from './http.js';
@@ -151,9 +152,9 @@ async function apiView(app: FastifyInstance, key: string) {
 test('fmc backup while a run writes, fmc restore elsewhere: the same runs, rows, cache, users and keys', async (t) => {
   const dataDir = tempDir();
   const db = openDatabase(dataDir, () => undefined);
-  const accounts = new AccountStore(db);
+  const accounts = new AccountStore(sqliteSql(db));
   await accounts.addUser('ops', 'admin', 'a long enough password');
-  const { key } = accounts.createKey('ops', 'backup test');
+  const { key } = await accounts.createKey('ops', 'backup test');
   const app = await server({ db, dataDir });
   t.after(() => app.close());
   const headers = { authorization: `Bearer ${key}` };
@@ -189,7 +190,7 @@ test('fmc backup while a run writes, fmc restore elsewhere: the same runs, rows,
   assert.deepEqual(await apiView(fromAfter, key), await apiView(app, key));
   assert.deepEqual(cacheStats(restoredDb).entries, cacheStats(db).entries);
   assert.equal(cacheStats(db).entries, 60_000, "each distinct tweet cached once (the small run's are among the big one's)");
-  assert.deepEqual(new AccountStore(restoredDb).users(), accounts.users());
+  assert.deepEqual(await new AccountStore(sqliteSql(restoredDb)).users(), await accounts.users());
 
   const refused = fmc(['restore', after, '--data-dir', restored]);
   assert.equal(refused.code, 2);

@@ -12,6 +12,7 @@ import Provider from 'oidc-provider';
 import { chromium } from 'playwright-core';
 import { AccountStore, AuditLog } from '../src/auth/index.js';
 import { roleFromClaim } from '../src/server/oidc.js';
+import { sqliteSql } from '../src/store/sql.js';
 import { openDatabase } from '../src/store/index.js';
 import { tempDir } from './helpers.js';
 import { server } from './http.js';
@@ -35,7 +36,7 @@ test('OpenID Connect sign-in (code + PKCE): the role comes from the claim, a use
 
   const dataDir = tempDir();
   const db = openDatabase(dataDir, () => undefined);
-  const accounts = new AccountStore(db);
+  const accounts = new AccountStore(sqliteSql(db));
   await accounts.addUser('local-admin', 'admin', 'a long enough password');
   const app = await server({ db, dataDir, oidc: { issuer, clientId: 'fmc', clientSecret: 'client-secret-for-tests', redirectUrl: undefined, roleClaim: 'fmc_role', defaultRole: undefined } });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -89,8 +90,8 @@ test('OpenID Connect sign-in (code + PKCE): the role comes from the claim, a use
   assert.match((await noa.page.textContent('body')) ?? '', /noa has no FreeMobilaChat role: the identity provider must send one of viewer, analyst, admin in the "fmc_role" claim/);
   await noa.context.close();
 
-  assert.deepEqual(accounts.users().map((user) => [user.name, user.role, user.source]), [['lea', 'analyst', 'oidc'], ['local-admin', 'admin', 'local'], ['max', 'admin', 'oidc']]);
-  const trail = new AuditLog(db).list(undefined).map((entry) => `${entry.actor} ${entry.action} ${entry.detail ?? ''}`.trim());
+  assert.deepEqual((await accounts.users()).map((user) => [user.name, user.role, user.source]), [['lea', 'analyst', 'oidc'], ['local-admin', 'admin', 'local'], ['max', 'admin', 'oidc']]);
+  const trail = (await new AuditLog(sqliteSql(db)).list(undefined)).map((entry) => `${entry.actor} ${entry.action} ${entry.detail ?? ''}`.trim());
   assert.deepEqual(trail, ['lea signin single sign-on, role analyst', 'max signin single sign-on, role admin', 'anonymous signin.failure single sign-on: no role in claim fmc_role']);
 
   // A callback this browser did not start is refused.

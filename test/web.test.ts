@@ -18,6 +18,7 @@ import { loadConfig } from '../src/config/index.js';
 import { openInput } from '../src/ingest/index.js';
 import { createPipeline } from '../src/pipeline/index.js';
 import { buildServer } from '../src/server/index.js';
+import { sqliteSql } from '../src/store/sql.js';
 import { openDatabase } from '../src/store/index.js';
 import { tempDir } from './helpers.js';
 
@@ -56,7 +57,7 @@ test('upload, live progress, dashboard, filters and export in the browser', asyn
   const dataDir = tempDir();
   const db = openDatabase(dataDir, () => undefined);
   // A server with accounts: the page signs in, and its stream, uploads and downloads go under the session cookie.
-  await new AccountStore(db).addUser('agent', 'analyst', 'mot de passe de test');
+  await new AccountStore(sqliteSql(db)).addUser('agent', 'analyst', 'mot de passe de test');
   const app = await buildServer({ db, dataDir, config: loadConfig({ env: {} }) });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await chromium.launch({

@@ -1,10 +1,11 @@
 /**
  * Users, their API keys and their sign-in sessions, in the data directory's
- * database. Keys and session tokens are stored as SHA-256 digests (they are
- * random and long, so a fast hash is enough); passwords with scrypt.
+ * database (or the cluster's PostgreSQL). Keys and session tokens are stored
+ * as SHA-256 digests (they are random and long, so a fast hash is enough);
+ * passwords with scrypt.
  */
 import { randomBytes } from 'node:crypto';
-import type { Db } from '../store/index.js';
+import type { Sql } from '../store/sql.js';
 import { ROLES, type Principal, type Role } from './roles.js';
 import { digestMatches, hashPassword, randomToken, sha256, verifyPassword } from './secrets.js';
 
@@ -63,134 +64,135 @@ function checkRole(role: string): Role {
 }
 
 export class AccountStore {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly sql: Sql) {}
 
   /** True once a user exists: the server then asks everyone who they are. */
-  hasUsers(): boolean {
-    return this.db.prepare('SELECT EXISTS (SELECT 1 FROM users) AS found').pluck().get() === 1;
+  async hasUsers(): Promise<boolean> {
+    return (await this.sql.all('SELECT id FROM users LIMIT 1')).length > 0;
   }
 
   async addUser(name: string, role: string, password: string | undefined, source: User['source'] = 'local'): Promise<User> {
     if (!NAME.test(name)) throw new AccountError(`user name "${name}": 1 to 64 letters, digits, or . _ @ -`, 'invalid');
     checkRole(role);
     if (password !== undefined && password.length < 10) throw new AccountError('a password needs at least 10 characters', 'invalid');
-    if (this.row(name) !== undefined) throw new AccountError(`user ${name} exists already`, 'conflict');
+    if ((await this.row(name)) !== undefined) throw new AccountError(`user ${name} exists already`, 'conflict');
     const hash = password === undefined ? null : await hashPassword(password);
-    this.db.prepare('INSERT INTO users (name, role, password_hash, source, created_at) VALUES (?, ?, ?, ?, ?)').run(name, role, hash, source, new Date().toISOString());
-    return toUser(this.existing(name));
+    await this.sql.run('INSERT INTO users (name, role, password_hash, source, created_at) VALUES (?, ?, ?, ?, ?)', [name, role, hash, source, new Date().toISOString()]);
+    return toUser(await this.existing(name));
   }
 
-  users(): User[] {
-    return this.db.prepare<[], UserRow>('SELECT * FROM users ORDER BY name').all().map(toUser);
+  async users(): Promise<User[]> {
+    return (await this.sql.all<UserRow>('SELECT * FROM users ORDER BY name')).map(toUser);
   }
 
-  user(name: string): User | undefined {
-    const row = this.row(name);
+  async user(name: string): Promise<User | undefined> {
+    const row = await this.row(name);
     return row === undefined ? undefined : toUser(row);
   }
 
   /** Removes a user with its keys and sessions. */
-  removeUser(name: string): void {
-    this.db.prepare('DELETE FROM users WHERE id = ?').run(this.existing(name).id);
+  async removeUser(name: string): Promise<void> {
+    await this.sql.run('DELETE FROM users WHERE id = ?', [(await this.existing(name)).id]);
   }
 
-  setRole(name: string, role: string): User {
-    this.db.prepare('UPDATE users SET role = ? WHERE id = ?').run(checkRole(role), this.existing(name).id);
-    return toUser(this.existing(name));
+  async setRole(name: string, role: string): Promise<User> {
+    await this.sql.run('UPDATE users SET role = ? WHERE id = ?', [checkRole(role), (await this.existing(name)).id]);
+    return toUser(await this.existing(name));
   }
 
   /**
    * A user signed in by single sign-on: created on first sign-in, its role following the provider's claim.
    * A local account of the same name is not taken over.
    */
-  upsertExternalUser(name: string, role: Role): User {
-    const row = this.row(name);
+  async upsertExternalUser(name: string, role: Role): Promise<User> {
+    const row = await this.row(name);
     if (row?.source === 'local') throw new AccountError(`a local account is named ${name}: single sign-on cannot use it`, 'conflict');
-    if (row === undefined) this.db.prepare("INSERT INTO users (name, role, source, created_at) VALUES (?, ?, 'oidc', ?)").run(name, role, new Date().toISOString());
-    else this.db.prepare('UPDATE users SET role = ? WHERE id = ?').run(role, row.id);
-    return toUser(this.existing(name));
+    if (row === undefined) await this.sql.run("INSERT INTO users (name, role, source, created_at) VALUES (?, ?, 'oidc', ?)", [name, role, new Date().toISOString()]);
+    else await this.sql.run('UPDATE users SET role = ? WHERE id = ?', [role, row.id]);
+    return toUser(await this.existing(name));
   }
 
   /** The user when the password is right. A wrong name costs the same time as a wrong password. */
   async checkPassword(name: string, password: string): Promise<User | undefined> {
-    const row = this.row(name);
+    const row = await this.row(name);
     const hash = row?.password_hash ?? DUMMY_HASH.value ?? (DUMMY_HASH.value = await hashPassword(randomToken()));
     const matches = await verifyPassword(password, hash);
     return matches && row?.password_hash != null ? toUser(row) : undefined;
   }
 
   /** A new key: the whole key is returned once and only its digest is kept. */
-  createKey(userName: string, name: string | undefined): { id: string; key: string } {
-    const user = this.existing(userName);
+  async createKey(userName: string, name: string | undefined): Promise<{ id: string; key: string }> {
+    const user = await this.existing(userName);
     const id = randomBytes(6).toString('hex');
     const key = `fmc_${id}_${randomToken(32)}`;
-    this.db.prepare('INSERT INTO api_keys (id, user_id, name, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)').run(id, user.id, name ?? null, sha256(key), new Date().toISOString());
+    await this.sql.run('INSERT INTO api_keys (id, user_id, name, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)', [id, user.id, name ?? null, sha256(key), new Date().toISOString()]);
     return { id, key };
   }
 
-  keys(userName?: string): ApiKeyInfo[] {
-    const rows = this.db
-      .prepare<[string | null, string | null], { id: string; user: string; name: string | null; created_at: string; last_used_at: string | null; revoked_at: string | null }>(
-        'SELECT k.id, u.name AS user, k.name, k.created_at, k.last_used_at, k.revoked_at FROM api_keys k JOIN users u ON u.id = k.user_id WHERE ? IS NULL OR u.name = ? ORDER BY k.created_at, k.id',
-      )
-      .all(userName ?? null, userName ?? null);
+  async keys(userName?: string): Promise<ApiKeyInfo[]> {
+    const rows = await this.sql.all<{ id: string; user: string; name: string | null; created_at: string; last_used_at: string | null; revoked_at: string | null }>(
+      'SELECT k.id, u.name AS user, k.name, k.created_at, k.last_used_at, k.revoked_at FROM api_keys k JOIN users u ON u.id = k.user_id WHERE CAST(? AS TEXT) IS NULL OR u.name = ? ORDER BY k.created_at, k.id',
+      [userName ?? null, userName ?? null],
+    );
     return rows.map((row) => ({ id: row.id, user: row.user, name: row.name ?? undefined, createdAt: row.created_at, lastUsedAt: row.last_used_at ?? undefined, revokedAt: row.revoked_at ?? undefined }));
   }
 
-  revokeKey(id: string): ApiKeyInfo {
-    const changed = this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(new Date().toISOString(), id).changes;
-    const key = this.keys().find((candidate) => candidate.id === id);
+  async revokeKey(id: string): Promise<ApiKeyInfo> {
+    const changed = await this.sql.run('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [new Date().toISOString(), id]);
+    const key = (await this.keys()).find((candidate) => candidate.id === id);
     if (key === undefined) throw new AccountError(`no key ${id}: see \`fmc keys list\``, 'missing');
     if (changed === 0) throw new AccountError(`key ${id} was revoked already`, 'conflict');
     return key;
   }
 
   /** Who a bearer key belongs to, if it is a live key. */
-  principalOfKey(key: string): Principal | undefined {
+  async principalOfKey(key: string): Promise<Principal | undefined> {
     const match = KEY.exec(key);
     if (match === null) return undefined;
-    const row = this.db
-      .prepare<[string], { secret_hash: Buffer; name: string; role: Role }>('SELECT k.secret_hash, u.name, u.role FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = ? AND k.revoked_at IS NULL')
-      .get(match[1] as string);
+    const [row] = await this.sql.all<{ secret_hash: Buffer; name: string; role: Role }>(
+      'SELECT k.secret_hash, u.name, u.role FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = ? AND k.revoked_at IS NULL',
+      [match[1]],
+    );
     if (row === undefined || !digestMatches(key, row.secret_hash)) return undefined;
     // To the minute: a busy client does not cost a database write per request.
     const now = new Date();
-    this.db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)').run(now.toISOString(), match[1], new Date(now.getTime() - 60_000).toISOString());
+    await this.sql.run('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)', [now.toISOString(), match[1], new Date(now.getTime() - 60_000).toISOString()]);
     return { name: row.name, role: row.role, via: 'key' };
   }
 
-  createSession(userName: string, lifetimeMs: number): Session {
-    const user = this.existing(userName);
+  async createSession(userName: string, lifetimeMs: number): Promise<Session> {
+    const user = await this.existing(userName);
     const session = { token: randomToken(32), csrfToken: randomToken(24), expiresAt: Date.now() + lifetimeMs };
-    this.db.prepare('DELETE FROM sessions WHERE expires_at < ?').run(Date.now());
-    this.db.prepare('INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)').run(sha256(session.token), user.id, session.csrfToken, Date.now(), session.expiresAt);
+    await this.sql.run('DELETE FROM sessions WHERE expires_at < ?', [Date.now()]);
+    await this.sql.run('INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)', [sha256(session.token), user.id, session.csrfToken, Date.now(), session.expiresAt]);
     return session;
   }
 
   /** The user of a live session, and the token its page must send back on every change (CSRF). */
-  session(token: string): { principal: Principal; csrfToken: string } | undefined {
+  async session(token: string): Promise<{ principal: Principal; csrfToken: string } | undefined> {
     // Looked up by digest: the digest of a guess reveals nothing about stored tokens.
-    const row = this.db
-      .prepare<[Buffer, number], { name: string; role: Role; csrf_token: string }>('SELECT u.name, u.role, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?')
-      .get(sha256(token), Date.now());
+    const [row] = await this.sql.all<{ name: string; role: Role; csrf_token: string }>(
+      'SELECT u.name, u.role, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?',
+      [sha256(token), Date.now()],
+    );
     return row === undefined ? undefined : { principal: { name: row.name, role: row.role, via: 'session' }, csrfToken: row.csrf_token };
   }
 
-  endSession(token: string): void {
-    this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(sha256(token));
+  async endSession(token: string): Promise<void> {
+    await this.sql.run('DELETE FROM sessions WHERE token_hash = ?', [sha256(token)]);
   }
 
   /** Signs a user out everywhere (a lost laptop, a departure); returns how many sessions ended. */
-  endSessionsOf(userName: string): number {
-    return this.db.prepare('DELETE FROM sessions WHERE user_id = ?').run(this.existing(userName).id).changes;
+  async endSessionsOf(userName: string): Promise<number> {
+    return this.sql.run('DELETE FROM sessions WHERE user_id = ?', [(await this.existing(userName)).id]);
   }
 
-  private row(name: string): UserRow | undefined {
-    return this.db.prepare<[string], UserRow>('SELECT * FROM users WHERE name = ?').get(name);
+  private async row(name: string): Promise<UserRow | undefined> {
+    return (await this.sql.all<UserRow>('SELECT * FROM users WHERE name = ?', [name]))[0];
   }
 
-  private existing(name: string): UserRow {
-    const row = this.row(name);
+  private async existing(name: string): Promise<UserRow> {
+    const row = await this.row(name);
     if (row === undefined) throw new AccountError(`no user ${name}: see \`fmc users list\``, 'missing');
     return row;
   }

@@ -4,7 +4,8 @@ import { text } from 'node:stream/consumers';
 import { z } from 'zod';
 import { AccountError, AccountStore, AuditLog, ROLES } from '../auth/index.js';
 import { loadConfig } from '../config/index.js';
-import { openDatabase, resolveDataDir, type Db } from '../store/index.js';
+import { openDatabase, resolveDataDir } from '../store/index.js';
+import { sqliteSql } from '../store/sql.js';
 import { UsageError } from './errors.js';
 
 const DataDir = z.object({ dataDir: z.string().min(1).optional() });
@@ -17,10 +18,11 @@ const AuditOptions = DataDir.extend({ since: z.string().min(1).optional(), json:
 const CLI_ACTOR = `cli:${userInfo().username}`;
 
 /** Opens (creating if needed: the first user is made before the first run) the data directory's database. */
-async function withAccounts<T>(dataDir: string | undefined, use: (accounts: AccountStore, audit: AuditLog, db: Db) => Promise<T> | T): Promise<T> {
+async function withAccounts<T>(dataDir: string | undefined, use: (accounts: AccountStore, audit: AuditLog) => Promise<T>): Promise<T> {
   const db = openDatabase(resolveDataDir(loadConfig({ flags: { dataDir } }).dataDir), (message) => process.stderr.write(`warning: ${message}\n`));
   try {
-    return await use(new AccountStore(db), new AuditLog(db), db);
+    const sql = sqliteSql(db);
+    return await use(new AccountStore(sql), new AuditLog(sql));
   } catch (error) {
     // A wrong name or role is the user's mistake: exit 2 with the message.
     if (error instanceof AccountError) throw new UsageError(error.message);
@@ -41,15 +43,15 @@ export async function usersAddCommand(name: string, rawOptions: unknown): Promis
   const password = options.passwordStdin ? (await text(process.stdin)).replace(/\r?\n$/, '') : undefined;
   await withAccounts(options.dataDir, async (accounts, audit) => {
     const user = await accounts.addUser(name, options.role, password);
-    audit.record({ actor: CLI_ACTOR, action: 'user.add', target: user.name, detail: `role ${user.role}` });
+    await audit.record({ actor: CLI_ACTOR, action: 'user.add', target: user.name, detail: `role ${user.role}` });
     process.stdout.write(`added ${user.role} ${user.name}${user.hasPassword ? '' : ' (no password: signs in with an API key, see `fmc keys create`)'}\n`);
   });
 }
 
 export async function usersListCommand(rawOptions: unknown): Promise<void> {
   const options = DataDir.extend({ json: z.boolean().default(false) }).parse(rawOptions);
-  await withAccounts(options.dataDir, (accounts) => {
-    const users = accounts.users();
+  await withAccounts(options.dataDir, async (accounts) => {
+    const users = await accounts.users();
     if (options.json) return void process.stdout.write(users.map((user) => `${JSON.stringify(user)}\n`).join(''));
     if (users.length === 0) return void process.stdout.write('no users: the server is open on loopback only (add one with `fmc users add NAME --role admin`)\n');
     process.stdout.write(table([['name', 'role', 'source', 'password', 'created'], ...users.map((user) => [user.name, user.role, user.source, user.hasPassword ? 'yes' : 'no', user.createdAt.slice(0, 19).replace('T', ' ')])]));
@@ -58,37 +60,37 @@ export async function usersListCommand(rawOptions: unknown): Promise<void> {
 
 export async function usersRemoveCommand(name: string, rawOptions: unknown): Promise<void> {
   const options = DataDir.parse(rawOptions);
-  await withAccounts(options.dataDir, (accounts, audit) => {
-    accounts.removeUser(name);
-    audit.record({ actor: CLI_ACTOR, action: 'user.remove', target: name });
+  await withAccounts(options.dataDir, async (accounts, audit) => {
+    await accounts.removeUser(name);
+    await audit.record({ actor: CLI_ACTOR, action: 'user.remove', target: name });
     process.stdout.write(`removed ${name}, its keys and its sessions\n`);
   });
 }
 
 export async function usersSetRoleCommand(name: string, role: string, rawOptions: unknown): Promise<void> {
   const options = DataDir.parse(rawOptions);
-  await withAccounts(options.dataDir, (accounts, audit) => {
-    const user = accounts.setRole(name, role);
+  await withAccounts(options.dataDir, async (accounts, audit) => {
+    const user = await accounts.setRole(name, role);
     // Sessions read the role on each request, so they carry the new role at once.
-    audit.record({ actor: CLI_ACTOR, action: 'user.set-role', target: name, detail: `role ${user.role}` });
+    await audit.record({ actor: CLI_ACTOR, action: 'user.set-role', target: name, detail: `role ${user.role}` });
     process.stdout.write(`${name} is now ${user.role}\n`);
   });
 }
 
 export async function usersSignOutCommand(name: string, rawOptions: unknown): Promise<void> {
   const options = DataDir.parse(rawOptions);
-  await withAccounts(options.dataDir, (accounts, audit) => {
-    const ended = accounts.endSessionsOf(name);
-    audit.record({ actor: CLI_ACTOR, action: 'user.sign-out', target: name, detail: `${ended} session(s)` });
+  await withAccounts(options.dataDir, async (accounts, audit) => {
+    const ended = await accounts.endSessionsOf(name);
+    await audit.record({ actor: CLI_ACTOR, action: 'user.sign-out', target: name, detail: `${ended} session(s)` });
     process.stdout.write(`ended ${ended} session(s) of ${name}; its API keys still work (see \`fmc keys revoke\`)\n`);
   });
 }
 
 export async function keysCreateCommand(rawOptions: unknown): Promise<void> {
   const options = KeysCreateOptions.parse(rawOptions);
-  await withAccounts(options.dataDir, (accounts, audit) => {
-    const { id, key } = accounts.createKey(options.user, options.name);
-    audit.record({ actor: CLI_ACTOR, action: 'key.create', target: id, detail: `for ${options.user}` });
+  await withAccounts(options.dataDir, async (accounts, audit) => {
+    const { id, key } = await accounts.createKey(options.user, options.name);
+    await audit.record({ actor: CLI_ACTOR, action: 'key.create', target: id, detail: `for ${options.user}` });
     // The key is shown this once, alone on the last line, so a script can take it with `tail -n 1`.
     process.stdout.write(`key ${id} for ${options.user}; it is shown only now, keep it in a secret store:\n${key}\n`);
   });
@@ -96,8 +98,8 @@ export async function keysCreateCommand(rawOptions: unknown): Promise<void> {
 
 export async function keysListCommand(rawOptions: unknown): Promise<void> {
   const options = KeysListOptions.parse(rawOptions);
-  await withAccounts(options.dataDir, (accounts) => {
-    const keys = accounts.keys(options.user);
+  await withAccounts(options.dataDir, async (accounts) => {
+    const keys = await accounts.keys(options.user);
     if (options.json) return void process.stdout.write(keys.map((key) => `${JSON.stringify(key)}\n`).join(''));
     if (keys.length === 0) return void process.stdout.write('no keys\n');
     const day = (time: string | undefined) => (time === undefined ? '-' : time.slice(0, 19).replace('T', ' '));
@@ -107,9 +109,9 @@ export async function keysListCommand(rawOptions: unknown): Promise<void> {
 
 export async function keysRevokeCommand(id: string, rawOptions: unknown): Promise<void> {
   const options = DataDir.parse(rawOptions);
-  await withAccounts(options.dataDir, (accounts, audit) => {
-    const key = accounts.revokeKey(id);
-    audit.record({ actor: CLI_ACTOR, action: 'key.revoke', target: id, detail: `of ${key.user}` });
+  await withAccounts(options.dataDir, async (accounts, audit) => {
+    const key = await accounts.revokeKey(id);
+    await audit.record({ actor: CLI_ACTOR, action: 'key.revoke', target: id, detail: `of ${key.user}` });
     process.stdout.write(`revoked key ${id} of ${key.user}\n`);
   });
 }
@@ -127,8 +129,8 @@ export function parseSince(since: string | undefined, now = Date.now()): Date | 
 export async function auditCommand(rawOptions: unknown): Promise<void> {
   const options = AuditOptions.parse(rawOptions);
   const since = parseSince(options.since);
-  await withAccounts(options.dataDir, (_accounts, audit) => {
-    const entries = audit.list(since);
+  await withAccounts(options.dataDir, async (_accounts, audit) => {
+    const entries = await audit.list(since);
     if (options.json) return void process.stdout.write(entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
     if (entries.length === 0) return void process.stdout.write('no audit entries\n');
     process.stdout.write(table([['at', 'actor', 'action', 'target', 'from', 'detail'], ...entries.map((entry) => [entry.at.slice(0, 19).replace('T', ' '), entry.actor, entry.action, entry.target ?? '-', entry.ip ?? '-', entry.detail ?? ''])]));

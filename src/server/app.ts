@@ -17,6 +17,7 @@ import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCom
 import { AccountStore, AuditLog } from '../auth/index.js';
 import type { FmcConfig } from '../config/index.js';
 import { RunStore, type Db } from '../store/index.js';
+import { sqliteSql } from '../store/sql.js';
 import { describeAccess, installAuth, Tickets } from './auth.js';
 import type { ServerBackends } from './backends.js';
 import { JobQueue } from './jobs.js';
@@ -79,8 +80,8 @@ function embeddedBackends(options: ServerOptions, log: FastifyBaseLogger): Serve
   if (resumed.length > 0) log.info({ runs: resumed }, `resumed ${resumed.length} unfinished run(s)`);
   return {
     runs: new RunStore(db),
-    accounts: new AccountStore(db),
-    audit: new AuditLog(db),
+    accounts: new AccountStore(sqliteSql(db)),
+    audit: new AuditLog(sqliteSql(db)),
     queue,
     ready: () => void db.prepare('SELECT 1').get(),
   };

@@ -7,8 +7,7 @@
  */
 import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { roleAllows, randomToken, secretsEqual, type Access, type Principal, type Session } from '../auth/index.js';
-import type { Accounts } from './backends.js';
+import { roleAllows, randomToken, secretsEqual, type AccountStore, type Access, type Principal, type Session } from '../auth/index.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -29,7 +28,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const TICKET_LIFETIME_MS = 60_000;
 
 export interface AuthSettings {
-  accounts: Accounts;
+  accounts: AccountStore;
   /** The old `--token`: one admin key. */
   legacyToken: string | undefined;
   sessionLifetimeMs: number;
@@ -70,7 +69,7 @@ export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, s
 }
 
 /** The session behind the request's cookie, if live: the page's routes need its CSRF token. */
-export async function sessionOf(request: FastifyRequest, accounts: Accounts): Promise<Awaited<ReturnType<Accounts['session']>>> {
+export async function sessionOf(request: FastifyRequest, accounts: AccountStore): Promise<Awaited<ReturnType<AccountStore['session']>>> {
   const token = request.cookies[SESSION_COOKIE];
   return token === undefined ? undefined : accounts.session(token);
 }

@@ -4,7 +4,7 @@
  * (PostgreSQL, BullMQ workers) over the network, so every call is awaited.
  */
 import type { EventEmitter } from 'node:events';
-import type { ApiKeyInfo, AuditEntry, Principal, Role, Session, User } from '../auth/index.js';
+import type { AccountStore, AuditLog } from '../auth/index.js';
 import type { InputRow } from '../ingest/index.js';
 import type { OutputRecord } from '../output/index.js';
 import type { Mode } from '../pipeline/index.js';
@@ -22,11 +22,6 @@ export interface RunReader {
   /** Every row in input order, read lazily (exports). */
   allRows(id: number): Iterable<OutputRecord> | AsyncIterable<OutputRecord>;
   delete(id: number): MaybePromise<boolean>;
-}
-
-export interface AuditTrail {
-  record(entry: Omit<AuditEntry, 'at' | 'target' | 'ip' | 'detail'> & Partial<Pick<AuditEntry, 'target' | 'ip' | 'detail'>>): MaybePromise<void>;
-  list(since: Date | undefined, limit?: number): MaybePromise<AuditEntry[]>;
 }
 
 /** An upload saved under the data directory (or a temporary directory), to be run. */
@@ -63,30 +58,11 @@ export interface RunQueue {
   close(): Promise<void>;
 }
 
-/** Users, keys and sessions as the server uses them (see `AccountStore` for what each does). */
-export interface Accounts {
-  hasUsers(): MaybePromise<boolean>;
-  addUser(name: string, role: string, password: string | undefined): Promise<User>;
-  users(): MaybePromise<User[]>;
-  removeUser(name: string): MaybePromise<void>;
-  setRole(name: string, role: string): MaybePromise<User>;
-  upsertExternalUser(name: string, role: Role): MaybePromise<User>;
-  checkPassword(name: string, password: string): Promise<User | undefined>;
-  createKey(userName: string, name: string | undefined): MaybePromise<{ id: string; key: string }>;
-  keys(userName?: string): MaybePromise<ApiKeyInfo[]>;
-  revokeKey(id: string): MaybePromise<ApiKeyInfo>;
-  principalOfKey(key: string): MaybePromise<Principal | undefined>;
-  createSession(userName: string, lifetimeMs: number): MaybePromise<Session>;
-  session(token: string): MaybePromise<{ principal: Principal; csrfToken: string } | undefined>;
-  endSession(token: string): MaybePromise<void>;
-  endSessionsOf(userName: string): MaybePromise<number>;
-}
-
 /** Everything behind the routes: the embedded backends by default, the cluster's with `--database-url` and `--redis-url`. */
 export interface ServerBackends {
   runs: RunReader;
-  accounts: Accounts;
-  audit: AuditTrail;
+  accounts: AccountStore;
+  audit: AuditLog;
   queue: RunQueue;
   /** Throws when the store (or the queue) cannot serve: `/readyz` answers 503 with the message. */
   ready(): MaybePromise<void>;

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { AccountStore } from '../auth/index.js';
+import { sqliteSql } from '../store/sql.js';
 import { backupDataDir, backupFileName, newestBackupTime, openDatabase, pruneBackups, type Db } from '../store/index.js';
 import { buildServer, type ServerOptions } from './app.js';
 import { isLoopback } from './auth.js';
@@ -51,7 +52,7 @@ function scheduleBackups(app: FastifyInstance, db: Db, dataDir: string, backups:
  */
 export async function startServer(options: StartOptions): Promise<FastifyInstance> {
   const db = openDatabase(options.dataDir, (message) => process.stderr.write(`warning: ${message}\n`));
-  if (!isLoopback(options.host) && options.apiToken === undefined && !new AccountStore(db).hasUsers()) {
+  if (!isLoopback(options.host) && options.apiToken === undefined && !(await new AccountStore(sqliteSql(db)).hasUsers())) {
     db.close();
     throw new OpenServerError(
       `refusing to listen on ${options.host} with no user and no token: anyone who can reach it could read and run everything. Add a user (fmc users add NAME --role admin --password-stdin) or listen on 127.0.0.1`,

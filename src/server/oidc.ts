@@ -6,9 +6,8 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
-import { AccountError, ROLES, type Role } from '../auth/index.js';
+import { AccountError, ROLES, type AccountStore, type AuditLog, type Role } from '../auth/index.js';
 import { isLoopback, setSessionCookie } from './auth.js';
-import type { Accounts, AuditTrail } from './backends.js';
 
 export interface OidcSettings {
   /** The provider's issuer URL (its /.well-known/openid-configuration is read at the first sign-in). */
@@ -25,8 +24,8 @@ export interface OidcSettings {
 
 export interface OidcRoutesOptions {
   settings: OidcSettings;
-  accounts: Accounts;
-  audit: AuditTrail;
+  accounts: AccountStore;
+  audit: AuditLog;
   sessionLifetimeMs: number;
 }
 

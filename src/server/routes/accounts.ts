@@ -2,8 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AccountError, ROLES } from '../../auth/index.js';
-import type { Accounts, AuditTrail } from '../backends.js';
+import { AccountError, ROLES, type AccountStore, type AuditLog } from '../../auth/index.js';
 import { sessionOf, setSessionCookie, type Tickets } from '../auth.js';
 
 const ErrorBody = z.object({ statusCode: z.number(), error: z.string() });
@@ -22,8 +21,8 @@ const SessionView = z.object({
 });
 
 export interface AccountRoutesOptions {
-  accounts: Accounts;
-  audit: AuditTrail;
+  accounts: AccountStore;
+  audit: AuditLog;
   tickets: Tickets;
   sessionLifetimeMs: number;
   signInLimitPerMinute: number;

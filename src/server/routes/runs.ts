@@ -7,13 +7,14 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { AuditLog } from '../../auth/index.js';
 import type { FmcConfig } from '../../config/index.js';
 import { InputError, openInput, rowsFromRecords } from '../../ingest/index.js';
 import { LABEL_VALUES } from '../../labels.js';
 import { createBackend, LlmUnavailableError } from '../../llm/index.js';
 import { MODES, type Mode, type RunStats } from '../../pipeline/index.js';
 import { UPLOADS_DIRECTORY, type RunDashboard, type RunRecord } from '../../store/index.js';
-import type { AuditTrail, RunQueue, RunReader } from '../backends.js';
+import type { RunQueue, RunReader } from '../backends.js';
 import { EXPORT_CONTENT_TYPES, EXPORT_FORMATS, exportStream } from '../export.js';
 import type { LiveProgress } from '../jobs.js';
 
@@ -87,7 +88,7 @@ const TweetsQuery = z.object({
 export interface RunRoutesOptions {
   runs: RunReader;
   queue: RunQueue;
-  audit: AuditTrail;
+  audit: AuditLog;
   dataDir: string;
   config: FmcConfig;
   maxUploadBytes: number;
