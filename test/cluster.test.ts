@@ -10,14 +10,18 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyBaseLogger } from 'fastify';
 import pg from 'pg';
+import { AccountStore } from '../src/auth/index.js';
 import { loadClassifier } from '../src/classify/index.js';
-import { openChunkQueue, runResults, startWorker, submitRun } from '../src/cluster/index.js';
+import { clusterBackends, openChunkQueue, runResults, startWorker, submitRun } from '../src/cluster/index.js';
 import { openInput } from '../src/ingest/index.js';
 import { toOutputRecord } from '../src/output/index.js';
 import { createPipeline } from '../src/pipeline/index.js';
 import { connectPostgres, migratePostgres, type PgPool } from '../src/store/postgres.js';
+import { postgresSql } from '../src/store/sql.js';
 import { fmc, fmcProcess, TEXTS, tempDir, writeTemp } from './helpers.js';
+import { server, upload } from './http.js';
 
 const POSTGRES = process.env.FMC_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432';
 const REDIS = process.env.FMC_TEST_REDIS ?? 'redis://127.0.0.1:6379/0';
@@ -119,6 +123,26 @@ test('fmc classify --database-url --redis-url with fmc worker processes writes t
   assert.equal(fmc(['classify', 'examples/demo_tweets.csv', '--out', local]).code, 0);
   assert.equal(readFileSync(out, 'utf8'), readFileSync(local, 'utf8'));
   assert.match(fmc(['classify', 'examples/demo_tweets.csv', '--mode', 'balanced'], undefined, env).stderr, /mode balanced does not run on the cluster yet/);
+
+  // fmc serve on the same cluster: ready when its database and Redis answer, its users in PostgreSQL.
+  assert.equal(fmc(['users', 'add', 'ops', '--role', 'admin', '--password-stdin'], 'a long enough password\n', env).code, 0);
+  const serve = fmcProcess(['serve', '--port', '0', '--host', '0.0.0.0', '--log-level', 'warn'], env);
+  t.after(async () => {
+    serve.child.kill('SIGTERM');
+    assert.equal((await serve.done).code, 0);
+  });
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    serve.child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /FreeMobilaChat on http:\/\/0\.0\.0\.0:(\d+)/.exec(stderr);
+      if (match) resolve(`http://127.0.0.1:${match[1]}`);
+    });
+    serve.child.on('exit', () => reject(new Error(`serve stopped: ${stderr}`)));
+  });
+  assert.equal((await fetch(`${url}/readyz`)).status, 200);
+  const signIn = await fetch(`${url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ops', password: 'a long enough password' }) });
+  assert.equal(signIn.status, 200, 'the user made with fmc users add --database-url signs in on the cluster');
 });
 
 test('a worker killed with SIGKILL mid-chunk: another takes the chunk and the run ends with every row exactly once', async (t) => {
@@ -165,4 +189,48 @@ test('an unreachable database at start, or half a cluster, is a clear error', ()
   const half = fmc(['classify', 'examples/demo_tweets.csv', '--database-url', 'postgres://127.0.0.1/x']);
   assert.equal(half.code, 2);
   assert.match(half.stderr, /needs both a database URL and a Redis URL .*only the database one is set/);
+});
+
+test('API replicas on the cluster: upload to one, follow and read on another; accounts shared; the output equals the embedded one', async (t) => {
+  const { databaseUrl, redisUrl, pool } = await cluster(t);
+  const backends = (log: FastifyBaseLogger) => clusterBackends({ databaseUrl, redisUrl }, undefined, log);
+  const [first, second] = await Promise.all([1, 2].map(() => server({ backends, rateLimitRedisUrl: redisUrl, dataDir: tempDir() })));
+  const worker = startWorker({ pool, cluster: { databaseUrl, redisUrl }, classifier: loadClassifier(), concurrency: 1 });
+  t.after(async () => {
+    await worker.close();
+    await first?.close();
+    await second?.close();
+  });
+  assert.ok(first !== undefined && second !== undefined);
+  const accounts = new AccountStore(postgresSql(pool));
+  await accounts.addUser('ana', 'analyst', undefined);
+  const { id: keyId, key } = await accounts.createKey('ana', 'replicas');
+  const headers = { authorization: `Bearer ${key}` };
+  const content = tweetsWithDuplicates(12_000);
+  const path = writeTemp('tweets.csv', content);
+
+  const created = await upload(first, 'tweets.csv', content, {}, headers);
+  assert.equal(created.statusCode, 202, created.body);
+  const runId = created.json().id as number;
+  // The other replica streams the run's progress to its end.
+  const events = await second.inject({ url: `/api/runs/${runId}/events`, headers });
+  assert.match(events.body, /event: end\ndata: \{[^\n]*"status":"done"/);
+  const run = (await second.inject({ url: `/api/runs/${runId}`, headers })).json();
+  assert.deepEqual([run.status, run.rows, run.storedRows, run.owner, run.dashboard.rows], ['done', 12_000, 12_000, 'ana', 12_000]);
+
+  const embedded = await embeddedRecords(path);
+  const exported = (await second.inject({ url: `/api/runs/${runId}/export?format=jsonl`, headers })).body.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  assert.deepEqual(exported, JSON.parse(JSON.stringify(embedded)));
+  const negative = (await first.inject({ url: `/api/runs/${runId}/tweets?sentiment=negatif&duplicates=exclude&pageSize=5`, headers })).json();
+  assert.equal(negative.total, embedded.filter((record) => record.sentiment === 'negatif' && record.duplicate_of === '' && record.error === undefined).length);
+  assert.equal(run.dashboard.duplicates, embedded.filter((record) => record.duplicate_of !== '').length);
+
+  // Accounts and the audit log are the cluster's: a key revoked through one replica is refused by the other.
+  const admin = await accounts.addUser('root', 'admin', undefined).then(() => accounts.createKey('root', 'admin'));
+  assert.equal((await first.inject({ method: 'DELETE', url: `/api/keys/${keyId}`, headers: { authorization: `Bearer ${admin.key}` } })).statusCode, 204);
+  assert.equal((await second.inject({ url: '/api/runs', headers })).statusCode, 401);
+  const audit = (await second.inject({ url: '/api/audit', headers: { authorization: `Bearer ${admin.key}` } })).json();
+  assert.deepEqual(audit.entries.map((entry: { action: string }) => entry.action), ['run.upload', 'run.export', 'key.revoke']);
+  assert.equal((await second.inject({ method: 'DELETE', url: `/api/runs/${runId}`, headers: { authorization: `Bearer ${admin.key}` } })).statusCode, 204);
+  assert.equal((await first.inject({ url: `/api/runs/${runId}`, headers: { authorization: `Bearer ${admin.key}` } })).statusCode, 404);
 });

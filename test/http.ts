@@ -9,7 +9,8 @@ import { tempDir } from './helpers.js';
 /** Tests poll runs many times a second, far above the default 100 requests a minute: unless a test sets it, the limit is out of the way. */
 export async function server(options: Partial<ServerOptions> = {}, env: NodeJS.ProcessEnv = {}): Promise<FastifyInstance> {
   const dataDir = options.dataDir ?? tempDir();
-  return buildServer({ db: options.db ?? openDatabase(dataDir, () => undefined), dataDir, config: loadConfig({ env }), rateLimitPerMinute: 100_000, ...options });
+  const db = options.backends === undefined ? (options.db ?? openDatabase(dataDir, () => undefined)) : undefined;
+  return buildServer({ db, dataDir, config: loadConfig({ env }), rateLimitPerMinute: 100_000, ...options });
 }
 
 /** A multipart/form-data body with text fields and one file. */

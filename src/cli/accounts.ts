@@ -5,10 +5,10 @@ import { z } from 'zod';
 import { AccountError, AccountStore, AuditLog, ROLES } from '../auth/index.js';
 import { loadConfig } from '../config/index.js';
 import { openDatabase, resolveDataDir } from '../store/index.js';
-import { sqliteSql } from '../store/sql.js';
+import { postgresSql, sqliteSql, type Sql } from '../store/sql.js';
 import { UsageError } from './errors.js';
 
-const DataDir = z.object({ dataDir: z.string().min(1).optional() });
+const DataDir = z.object({ dataDir: z.string().min(1).optional(), databaseUrl: z.string().min(1).optional() });
 const UsersAddOptions = DataDir.extend({ role: z.enum(ROLES), passwordStdin: z.boolean().default(false) });
 const KeysCreateOptions = DataDir.extend({ user: z.string().min(1), name: z.string().min(1).optional() });
 const KeysListOptions = DataDir.extend({ user: z.string().min(1).optional(), json: z.boolean().default(false) });
@@ -17,18 +17,35 @@ const AuditOptions = DataDir.extend({ since: z.string().min(1).optional(), json:
 /** The command line's actor in the audit log: the system user who ran it. */
 const CLI_ACTOR = `cli:${userInfo().username}`;
 
-/** Opens (creating if needed: the first user is made before the first run) the data directory's database. */
-async function withAccounts<T>(dataDir: string | undefined, use: (accounts: AccountStore, audit: AuditLog) => Promise<T>): Promise<T> {
-  const db = openDatabase(resolveDataDir(loadConfig({ flags: { dataDir } }).dataDir), (message) => process.stderr.write(`warning: ${message}\n`));
+/**
+ * Opens where accounts live: the cluster's PostgreSQL (`--database-url`, `FMC_DATABASE_URL`), else the data
+ * directory's database, created if needed (the first user is made before the first run).
+ */
+async function withAccounts<T>(where: z.infer<typeof DataDir>, use: (accounts: AccountStore, audit: AuditLog) => Promise<T>): Promise<T> {
+  const databaseUrl = where.databaseUrl ?? (process.env.FMC_DATABASE_URL || undefined);
+  let sql: Sql;
+  let close: () => Promise<void> | void;
+  if (databaseUrl !== undefined) {
+    const { connectPostgres, migratePostgres } = await import('../store/postgres.js');
+    const pool = await connectPostgres(databaseUrl);
+    await migratePostgres(pool);
+    sql = postgresSql(pool);
+    close = () => pool.end();
+  } else {
+    const db = openDatabase(resolveDataDir(loadConfig({ flags: { dataDir: where.dataDir } }).dataDir), (message) => process.stderr.write(`warning: ${message}\n`));
+    sql = sqliteSql(db);
+    close = () => {
+      db.close();
+    };
+  }
   try {
-    const sql = sqliteSql(db);
     return await use(new AccountStore(sql), new AuditLog(sql));
   } catch (error) {
     // A wrong name or role is the user's mistake: exit 2 with the message.
     if (error instanceof AccountError) throw new UsageError(error.message);
     throw error;
   } finally {
-    db.close();
+    await close();
   }
 }
 
@@ -41,7 +58,7 @@ export async function usersAddCommand(name: string, rawOptions: unknown): Promis
   const options = UsersAddOptions.parse(rawOptions);
   // One line from stdin (a pipe or a secret store), never from an argument: arguments show in `ps` and shell history.
   const password = options.passwordStdin ? (await text(process.stdin)).replace(/\r?\n$/, '') : undefined;
-  await withAccounts(options.dataDir, async (accounts, audit) => {
+  await withAccounts(options, async (accounts, audit) => {
     const user = await accounts.addUser(name, options.role, password);
     await audit.record({ actor: CLI_ACTOR, action: 'user.add', target: user.name, detail: `role ${user.role}` });
     process.stdout.write(`added ${user.role} ${user.name}${user.hasPassword ? '' : ' (no password: signs in with an API key, see `fmc keys create`)'}\n`);
@@ -50,7 +67,7 @@ export async function usersAddCommand(name: string, rawOptions: unknown): Promis
 
 export async function usersListCommand(rawOptions: unknown): Promise<void> {
   const options = DataDir.extend({ json: z.boolean().default(false) }).parse(rawOptions);
-  await withAccounts(options.dataDir, async (accounts) => {
+  await withAccounts(options, async (accounts) => {
     const users = await accounts.users();
     if (options.json) return void process.stdout.write(users.map((user) => `${JSON.stringify(user)}\n`).join(''));
     if (users.length === 0) return void process.stdout.write('no users: the server is open on loopback only (add one with `fmc users add NAME --role admin`)\n');
@@ -60,7 +77,7 @@ export async function usersListCommand(rawOptions: unknown): Promise<void> {
 
 export async function usersRemoveCommand(name: string, rawOptions: unknown): Promise<void> {
   const options = DataDir.parse(rawOptions);
-  await withAccounts(options.dataDir, async (accounts, audit) => {
+  await withAccounts(options, async (accounts, audit) => {
     await accounts.removeUser(name);
     await audit.record({ actor: CLI_ACTOR, action: 'user.remove', target: name });
     process.stdout.write(`removed ${name}, its keys and its sessions\n`);
@@ -69,7 +86,7 @@ export async function usersRemoveCommand(name: string, rawOptions: unknown): Pro
 
 export async function usersSetRoleCommand(name: string, role: string, rawOptions: unknown): Promise<void> {
   const options = DataDir.parse(rawOptions);
-  await withAccounts(options.dataDir, async (accounts, audit) => {
+  await withAccounts(options, async (accounts, audit) => {
     const user = await accounts.setRole(name, role);
     // Sessions read the role on each request, so they carry the new role at once.
     await audit.record({ actor: CLI_ACTOR, action: 'user.set-role', target: name, detail: `role ${user.role}` });
@@ -79,7 +96,7 @@ export async function usersSetRoleCommand(name: string, role: string, rawOptions
 
 export async function usersSignOutCommand(name: string, rawOptions: unknown): Promise<void> {
   const options = DataDir.parse(rawOptions);
-  await withAccounts(options.dataDir, async (accounts, audit) => {
+  await withAccounts(options, async (accounts, audit) => {
     const ended = await accounts.endSessionsOf(name);
     await audit.record({ actor: CLI_ACTOR, action: 'user.sign-out', target: name, detail: `${ended} session(s)` });
     process.stdout.write(`ended ${ended} session(s) of ${name}; its API keys still work (see \`fmc keys revoke\`)\n`);
@@ -88,7 +105,7 @@ export async function usersSignOutCommand(name: string, rawOptions: unknown): Pr
 
 export async function keysCreateCommand(rawOptions: unknown): Promise<void> {
   const options = KeysCreateOptions.parse(rawOptions);
-  await withAccounts(options.dataDir, async (accounts, audit) => {
+  await withAccounts(options, async (accounts, audit) => {
     const { id, key } = await accounts.createKey(options.user, options.name);
     await audit.record({ actor: CLI_ACTOR, action: 'key.create', target: id, detail: `for ${options.user}` });
     // The key is shown this once, alone on the last line, so a script can take it with `tail -n 1`.
@@ -98,7 +115,7 @@ export async function keysCreateCommand(rawOptions: unknown): Promise<void> {
 
 export async function keysListCommand(rawOptions: unknown): Promise<void> {
   const options = KeysListOptions.parse(rawOptions);
-  await withAccounts(options.dataDir, async (accounts) => {
+  await withAccounts(options, async (accounts) => {
     const keys = await accounts.keys(options.user);
     if (options.json) return void process.stdout.write(keys.map((key) => `${JSON.stringify(key)}\n`).join(''));
     if (keys.length === 0) return void process.stdout.write('no keys\n');
@@ -109,7 +126,7 @@ export async function keysListCommand(rawOptions: unknown): Promise<void> {
 
 export async function keysRevokeCommand(id: string, rawOptions: unknown): Promise<void> {
   const options = DataDir.parse(rawOptions);
-  await withAccounts(options.dataDir, async (accounts, audit) => {
+  await withAccounts(options, async (accounts, audit) => {
     const key = await accounts.revokeKey(id);
     await audit.record({ actor: CLI_ACTOR, action: 'key.revoke', target: id, detail: `of ${key.user}` });
     process.stdout.write(`revoked key ${id} of ${key.user}\n`);
@@ -129,7 +146,7 @@ export function parseSince(since: string | undefined, now = Date.now()): Date | 
 export async function auditCommand(rawOptions: unknown): Promise<void> {
   const options = AuditOptions.parse(rawOptions);
   const since = parseSince(options.since);
-  await withAccounts(options.dataDir, async (_accounts, audit) => {
+  await withAccounts(options, async (_accounts, audit) => {
     const entries = await audit.list(since);
     if (options.json) return void process.stdout.write(entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
     if (entries.length === 0) return void process.stdout.write('no audit entries\n');

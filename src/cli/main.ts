@@ -94,6 +94,9 @@ runs
   .option('--json', 'one JSON object')
   .action(async (id, options) => (await store()).runsShowCommand(id, options));
 
+/** Where accounts live: the data directory's database, or the cluster's PostgreSQL. */
+const ACCOUNTS_DATA_DIR = new Option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)');
+const ACCOUNTS_DATABASE_URL = new Option('--database-url <url>', "the cluster's PostgreSQL instead (default: $FMC_DATABASE_URL)");
 const users = program.command('users').description('who may use the server, and with which role (viewer, analyst, admin)');
 users
   .command('add')
@@ -101,32 +104,37 @@ users
   .argument('<name>', 'user name')
   .addOption(new Option('--role <role>', 'viewer reads; analyst also runs; admin also deletes and manages accounts').choices(ROLES).makeOptionMandatory())
   .option('--password-stdin', 'read the password (10+ characters) from stdin, for the sign-in form')
-  .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .addOption(ACCOUNTS_DATA_DIR)
+  .addOption(ACCOUNTS_DATABASE_URL)
   .action(async (name, options) => (await accounts()).usersAddCommand(name, options));
 users
   .command('list')
   .description('the users, their roles and how they sign in')
-  .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .addOption(ACCOUNTS_DATA_DIR)
+  .addOption(ACCOUNTS_DATABASE_URL)
   .option('--json', 'JSON lines')
   .action(async (options) => (await accounts()).usersListCommand(options));
 users
   .command('remove')
   .description('remove a user, with its keys and sessions')
   .argument('<name>', 'user name')
-  .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .addOption(ACCOUNTS_DATA_DIR)
+  .addOption(ACCOUNTS_DATABASE_URL)
   .action(async (name, options) => (await accounts()).usersRemoveCommand(name, options));
 users
   .command('set-role')
   .description("change a user's role (its sessions carry the new role at once)")
   .argument('<name>', 'user name')
   .argument('<role>', ROLES.join(', '))
-  .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .addOption(ACCOUNTS_DATA_DIR)
+  .addOption(ACCOUNTS_DATABASE_URL)
   .action(async (name, role, options) => (await accounts()).usersSetRoleCommand(name, role, options));
 users
   .command('sign-out')
   .description("end every sign-in session of a user (a lost laptop, a departure)")
   .argument('<name>', 'user name')
-  .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .addOption(ACCOUNTS_DATA_DIR)
+  .addOption(ACCOUNTS_DATABASE_URL)
   .action(async (name, options) => (await accounts()).usersSignOutCommand(name, options));
 
 const keys = program.command('keys').description('API keys (Authorization: Bearer KEY), each acting as its user');
@@ -135,27 +143,31 @@ keys
   .description('a new key for a user, printed once on the last line')
   .requiredOption('--user <name>', 'the user the key acts as')
   .option('--name <label>', 'what the key is for (e.g. crm-sync)')
-  .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .addOption(ACCOUNTS_DATA_DIR)
+  .addOption(ACCOUNTS_DATABASE_URL)
   .action(async (options) => (await accounts()).keysCreateCommand(options));
 keys
   .command('list')
   .description('keys (never their secret), who they act as, when last used')
   .option('--user <name>', 'only the keys of this user')
-  .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .addOption(ACCOUNTS_DATA_DIR)
+  .addOption(ACCOUNTS_DATABASE_URL)
   .option('--json', 'JSON lines')
   .action(async (options) => (await accounts()).keysListCommand(options));
 keys
   .command('revoke')
   .description('revoke a key: refused from the next request on')
   .argument('<id>', 'key id (see `fmc keys list`)')
-  .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .addOption(ACCOUNTS_DATA_DIR)
+  .addOption(ACCOUNTS_DATABASE_URL)
   .action(async (id, options) => (await accounts()).keysRevokeCommand(id, options));
 
 program
   .command('audit')
   .description('the audit log: sign-ins and failures, uploads, exports, deletions, user and key changes')
   .option('--since <when>', 'a date (2026-12-01) or an age (30m, 24h, 7d)')
-  .option('--data-dir <dir>', 'data directory (default: $FMC_DATA_DIR, else ./.fmc)')
+  .addOption(ACCOUNTS_DATA_DIR)
+  .addOption(ACCOUNTS_DATABASE_URL)
   .option('--json', 'JSON lines')
   .action(async (options) => (await accounts()).auditCommand(options));
 
@@ -238,7 +250,7 @@ program
   .action(async (options) => (await import('./bench.js')).benchCommand(options));
 
 /** Exit code 2 for what the user asked wrong; 1 for what could not be done. By name: the classes live in modules loaded lazily. */
-const USAGE_ERRORS = new Set(['UsageError', 'ConfigError', 'DataDirError', 'UnsupportedModeError', 'ZodError', 'OpenServerError']);
+const USAGE_ERRORS = new Set(['UsageError', 'ConfigError', 'DataDirError', 'UnsupportedModeError', 'ZodError', 'StartRefusedError']);
 
 function exitCodeOf(error: unknown): number {
   return error instanceof Error && USAGE_ERRORS.has(error.name) ? 2 : 1;

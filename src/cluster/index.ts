@@ -7,3 +7,6 @@ export { CHUNK_QUEUE, openChunkQueue, queuePrefix, redisConnection, type ChunkJo
 export { runResults } from './results.js';
 export { DEFAULT_CHUNK_ROWS, submitRun, type SubmitOptions } from './submit.js';
 export { startWorker, type WorkerOptions } from './worker.js';
+export { clusterBackends } from './backends.js';
+export { PgRunReader } from './reader.js';
+export { ClusterRunQueue } from './run-queue.js';

@@ -26,6 +26,8 @@ export interface SubmitOptions {
   owner?: string;
   chunkRows?: number;
   onProblem?: (problem: InputProblem) => void;
+  /** The run is recorded (its rows are still being stored). */
+  onRecorded?: (runId: number) => void;
   /** Rows and bytes read so far. */
   onRead?: (rows: number, bytes: number, totalBytes: number | undefined) => void;
 }
@@ -57,6 +59,7 @@ export async function submitRun(pool: PgPool, queue: Queue<ChunkJob>, options: S
   });
   const { rows: created } = await pool.query<{ id: string }>("INSERT INTO runs (input_name, mode, status, owner) VALUES ($1, $2, 'queued', $3) RETURNING id", [input.name, options.mode, options.owner ?? null]);
   const runId = Number(created[0]?.id);
+  options.onRecorded?.(runId);
   const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
   let chunk: InputRow[] = [];
   let chunks = 0;

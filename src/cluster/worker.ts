@@ -13,6 +13,8 @@ import { PgLabelCache } from '../cache/postgres.js';
 import type { TweetClassifier } from '../classify/index.js';
 import type { FieldValue, InputRow } from '../ingest/index.js';
 import { createPipeline, type ClassifiedRow } from '../pipeline/index.js';
+import { foldText } from '../clean/index.js';
+import { dateOf } from '../store/index.js';
 import { inTransaction, withRetry, type PgPool } from '../store/postgres.js';
 import { failRun, finishIfComplete } from './finish.js';
 import { CHUNK_QUEUE, queuePrefix, redisConnection, type ChunkJob } from './queue.js';
@@ -60,9 +62,15 @@ async function classifyChunk(options: WorkerOptions, cache: PgLabelCache, job: C
   }
   const stats = pipeline.finish();
   await inTransaction(pool, async (client) => {
+    // A run cancelled or deleted meanwhile: its chunk is dropped.
+    const run = (await client.query<{ status: string }>('SELECT status FROM runs WHERE id = $1 FOR SHARE', [job.runId])).rows[0];
+    if (run === undefined || (run.status !== 'queued' && run.status !== 'running')) {
+      cache.discardPending();
+      return;
+    }
     await client.query('DELETE FROM run_results WHERE run_id = $1 AND position >= $2 AND position < $3', [job.runId, job.firstPosition, job.firstPosition + job.rows]);
     const copy = client.query(
-      copyFrom('COPY run_results (run_id, position, text_cleaned, dedup_key, sentiment, is_claim, urgence, topics, incident, confidence, label_source, duplicate_of, error) FROM STDIN WITH (FORMAT csv)'),
+      copyFrom('COPY run_results (run_id, position, text_cleaned, dedup_key, sentiment, is_claim, urgence, topics, incident, confidence, label_source, duplicate_of, error, search, created_at) FROM STDIN WITH (FORMAT csv)'),
     );
     const lines = classified.map(({ row, textCleaned, key, labels, labelSource, duplicateOf, error }) => [
       job.runId,
@@ -78,6 +86,8 @@ async function classifyChunk(options: WorkerOptions, cache: PgLabelCache, job: C
       labelSource,
       duplicateOf,
       error ?? null,
+      foldText(textCleaned),
+      dateOf(row.fields),
     ]);
     await streamPipeline(Readable.from(lines), stringify({ quoted_string: true }), copy);
     await cache.writePending(client);

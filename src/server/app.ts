@@ -12,6 +12,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import { Redis } from 'ioredis';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AccountStore, AuditLog } from '../auth/index.js';
@@ -31,8 +32,10 @@ import { systemRoutes } from './routes/system.js';
 export interface ServerOptions {
   /** The embedded store (SQLite in the data directory); uploads run in this process's threads. */
   db?: Db;
-  /** Or other backends (the cluster's): one of `db` and `backends` is given. */
-  backends?: ServerBackends;
+  /** Or other backends (the cluster's), made with the server's logger: one of `db` and `backends` is given. */
+  backends?: (log: FastifyBaseLogger) => Promise<ServerBackends>;
+  /** Rate limits counted in this Redis, shared by every replica (default: in this process). */
+  rateLimitRedisUrl?: string;
   dataDir: string;
   config: FmcConfig;
   modelPath?: string;
@@ -59,8 +62,8 @@ export interface ServerOptions {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Refuses new uploads, gives running runs `graceMs` to end, and leaves the rest to be resumed at the next start. */
-    drainRuns(graceMs: number): Promise<void>;
+    /** What the routes stand on: runs, accounts, the audit log, the run queue. */
+    backends: ServerBackends;
   }
 }
 
@@ -152,7 +155,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   // Swagger UI's pages get a policy of their own (staticCSP), which its styles and images need.
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+  // Shared across replicas when they share a Redis; a Redis that does not answer lets requests through rather than failing them.
+  const rateLimitRedis = options.rateLimitRedisUrl === undefined ? undefined : new Redis(options.rateLimitRedisUrl, { connectTimeout: 1000, maxRetriesPerRequest: 1 });
+  if (rateLimitRedis !== undefined) app.addHook('onClose', async () => void (await rateLimitRedis.quit().catch(() => undefined)));
   await app.register(fastifyRateLimit, {
+    ...(rateLimitRedis === undefined ? {} : { redis: rateLimitRedis, nameSpace: 'fmc-rate-limit:', skipOnError: true }),
     max: rateLimit,
     timeWindow: 60_000,
     allowList: (request) => !request.url.startsWith('/api/'),
@@ -162,7 +169,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(fastifyMultipart, { limits: { fileSize: maxUploadBytes, files: 1, fields: 10 } });
 
   await app.register(fastifyCookie);
-  const backends = options.backends ?? embeddedBackends(options, app.log);
+  const backends = options.backends === undefined ? embeddedBackends(options, app.log) : await options.backends(app.log);
+  app.decorate('backends', backends);
   const { accounts, audit, queue, runs } = backends;
   const tickets = new Tickets();
   const sessionLifetimeMs = (options.sessionHours ?? 12) * 3_600_000;
@@ -172,7 +180,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook('onResponse', async (request, reply) => metrics.observe(request.method, request.routeOptions.url ?? 'unknown', reply.statusCode, reply.elapsedTime / 1000));
   app.addHook('onClose', async () => queue.close());
 
-  app.decorate('drainRuns', (graceMs: number) => queue.shutdown(graceMs));
   const postLimitPerMinute = Math.max(1, Math.round(rateLimit / 10));
   await app.register(systemRoutes, { ready: () => backends.ready(), queue, metrics, metricsKey: options.metricsKey });
   await app.register(accountRoutes, { accounts, audit, tickets, sessionLifetimeMs, signInLimitPerMinute: postLimitPerMinute, singleSignOn: options.oidc !== undefined });

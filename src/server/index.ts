@@ -1,8 +1,6 @@
 /** `fmc serve`: the HTTP API and the web app, on the embedded store and cache. */
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { AccountStore } from '../auth/index.js';
-import { sqliteSql } from '../store/sql.js';
 import { backupDataDir, backupFileName, newestBackupTime, openDatabase, pruneBackups, type Db } from '../store/index.js';
 import { buildServer, type ServerOptions } from './app.js';
 import { isLoopback } from './auth.js';
@@ -18,9 +16,9 @@ export interface StartOptions extends Omit<ServerOptions, 'db'> {
   backups?: { dir: string; keep: number };
 }
 
-/** Refused start: listening beyond this machine with nobody to sign in. Exit code 2. */
-export class OpenServerError extends Error {
-  override name = 'OpenServerError';
+/** A start refused for what was asked (listening beyond this machine with nobody to sign in…): exit code 2. */
+export class StartRefusedError extends Error {
+  override name = 'StartRefusedError';
 }
 
 const DAY_MS = 86_400_000;
@@ -51,20 +49,28 @@ function scheduleBackups(app: FastifyInstance, db: Db, dataDir: string, backups:
  * resumes them), and closes the pool and the database.
  */
 export async function startServer(options: StartOptions): Promise<FastifyInstance> {
-  const db = openDatabase(options.dataDir, (message) => process.stderr.write(`warning: ${message}\n`));
-  if (!isLoopback(options.host) && options.apiToken === undefined && !(await new AccountStore(sqliteSql(db)).hasUsers())) {
-    db.close();
-    throw new OpenServerError(
+  const cluster = options.config.cluster;
+  // The embedded store, or the cluster's PostgreSQL and Redis (`--database-url`, `--redis-url`).
+  const db = cluster === undefined ? openDatabase(options.dataDir, (message) => process.stderr.write(`warning: ${message}\n`)) : undefined;
+  const app = await buildServer({
+    ...options,
+    ...(cluster === undefined ? { db } : { backends: async (log) => (await import('../cluster/index.js')).clusterBackends(cluster, options.modelPath, log), rateLimitRedisUrl: cluster.redisUrl }),
+  });
+  if (db !== undefined) app.addHook('onClose', async () => db.close());
+  if (!isLoopback(options.host) && options.apiToken === undefined && !(await app.backends.accounts.hasUsers())) {
+    await app.close();
+    throw new StartRefusedError(
       `refusing to listen on ${options.host} with no user and no token: anyone who can reach it could read and run everything. Add a user (fmc users add NAME --role admin --password-stdin) or listen on 127.0.0.1`,
     );
   }
-  const app = await buildServer({ ...options, db });
-  app.addHook('onClose', async () => db.close());
-  if (options.backups !== undefined) scheduleBackups(app, db, options.dataDir, options.backups);
+  if (options.backups !== undefined) {
+    if (db === undefined) throw new StartRefusedError('--backup-dir backs up the embedded store; on the cluster, back up PostgreSQL with pg_dump (see the README)');
+    scheduleBackups(app, db, options.dataDir, options.backups);
+  }
   await app.listen({ port: options.port, host: options.host });
   const stop = async (signal: string) => {
     app.log.info({ signal, graceSeconds: options.shutdownGraceMs / 1000 }, 'stopping: no new uploads, running runs get the grace period');
-    await app.drainRuns(options.shutdownGraceMs);
+    await app.backends.queue.shutdown(options.shutdownGraceMs);
     await app.close();
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop(signal));

@@ -52,11 +52,27 @@ export interface QueueOptions {
 /** The worker threads' module: `.ts` under tsx (tests, development), `.js` once compiled. */
 export const WORKER = fileURLToPath(new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
+/** Small synchronous batches (`POST /api/classify`) on a thread of their own, so they never wait behind an upload. */
+export class SyncClassifier {
+  private readonly pool = new Piscina({ filename: WORKER, name: 'classifyTweets', maxThreads: 1, minThreads: 0, idleTimeout: 60_000 });
+
+  constructor(private readonly modelPath: string | undefined) {}
+
+  classify(rows: ClassifyTask['rows']): Promise<OutputRecord[]> {
+    const task: ClassifyTask = { rows, modelPath: this.modelPath };
+    return this.pool.run(task) as Promise<OutputRecord[]>;
+  }
+
+  close(): Promise<void> {
+    return this.pool.destroy();
+  }
+}
+
 export class JobQueue implements RunQueue {
   readonly events = new EventEmitter();
   private readonly live = new Map<number, LiveProgress & { started: number; controller: AbortController; mode: Mode }>();
   private readonly runPool: Piscina;
-  private readonly classifyPool: Piscina;
+  private readonly sync: SyncClassifier;
   private readonly runs: RunStore;
   /** Set when `shutdown` starts: no new run is taken. */
   private draining = false;
@@ -69,8 +85,7 @@ export class JobQueue implements RunQueue {
     // minThreads = maxThreads: when a cancelled run's thread is terminated, piscina respawns it and the queue goes on
     // (with minThreads 0 the queued runs wait for the next submission).
     this.runPool = new Piscina({ filename: WORKER, name: 'classifyRun', maxThreads: options.threads, minThreads: options.threads, idleTimeout: 60_000 });
-    // Small synchronous requests get a thread of their own, so they never wait behind a big upload.
-    this.classifyPool = new Piscina({ filename: WORKER, name: 'classifyTweets', maxThreads: 1, minThreads: 0, idleTimeout: 60_000 });
+    this.sync = new SyncClassifier(options.modelPath);
     this.events.setMaxListeners(0);
   }
 
@@ -144,8 +159,7 @@ export class JobQueue implements RunQueue {
   }
 
   classify(rows: ClassifyTask['rows']): Promise<OutputRecord[]> {
-    const task: ClassifyTask = { rows, modelPath: this.options.modelPath };
-    return this.classifyPool.run(task) as Promise<OutputRecord[]>;
+    return this.sync.classify(rows);
   }
 
   /**
@@ -193,7 +207,7 @@ export class JobQueue implements RunQueue {
     if (this.closed) return;
     this.closed = true;
     for (const run of this.live.values()) run.controller.abort();
-    await Promise.all([this.runPool.destroy(), this.classifyPool.destroy()]);
+    await Promise.all([this.runPool.destroy(), this.sync.close()]);
   }
 
   private update(runId: number, progress: JobProgress): void {

@@ -152,6 +152,43 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (run_id, position)
    );
    CREATE INDEX run_results_dedup ON run_results (run_id, dedup_key, position);`,
+  // The server's tables, as in the embedded database: accounts, keys, sessions, the audit log; and what the table view searches and charts.
+  `CREATE TABLE users (
+     id BIGSERIAL PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE,
+     role TEXT NOT NULL,
+     password_hash TEXT,
+     source TEXT NOT NULL DEFAULT 'local',
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE api_keys (
+     id TEXT PRIMARY KEY,
+     user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+     name TEXT,
+     secret_hash BYTEA NOT NULL,
+     created_at TEXT NOT NULL,
+     last_used_at TEXT,
+     revoked_at TEXT
+   );
+   CREATE TABLE sessions (
+     token_hash BYTEA PRIMARY KEY,
+     user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+     csrf_token TEXT NOT NULL,
+     created_at BIGINT NOT NULL,
+     expires_at BIGINT NOT NULL
+   );
+   CREATE TABLE audit (
+     id BIGSERIAL PRIMARY KEY,
+     at TEXT NOT NULL,
+     actor TEXT NOT NULL,
+     action TEXT NOT NULL,
+     target TEXT,
+     ip TEXT,
+     detail TEXT
+   );
+   CREATE INDEX audit_at ON audit (at);
+   ALTER TABLE run_results ADD COLUMN search TEXT NOT NULL DEFAULT '';
+   ALTER TABLE run_results ADD COLUMN created_at TEXT;`,
 ];
 
 /** Brings the schema up to date; returns the versions applied (none when it was). */

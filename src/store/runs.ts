@@ -122,8 +122,8 @@ export interface RunDashboard {
 
 const DATE_FIELDS = ['date', 'created_at', 'timestamp', 'datetime', 'time', 'posted_at'];
 
-/** The row's date as ISO text when one of its date fields reads as a date. */
-function dateOf(record: OutputRecord): string | null {
+/** The row's date as ISO text when one of its date fields reads as a date (for the charts by day and hour). */
+export function dateOf(record: OutputRecord): string | null {
   for (const field of DATE_FIELDS) {
     const value = record[field];
     if (typeof value !== 'string' && typeof value !== 'number') continue;
