@@ -110,10 +110,19 @@ test('two workers on small chunks give the embedded output row for row: ids, ord
 test('fmc classify --database-url --redis-url with fmc worker processes writes the same file as fmc classify on one machine', async (t) => {
   const { databaseUrl, redisUrl } = await cluster(t);
   const env = { FMC_DATABASE_URL: databaseUrl, FMC_REDIS_URL: redisUrl };
-  const worker = fmcProcess(['worker'], env);
+  const worker = fmcProcess(['worker', '--metrics-port', '0'], env);
   t.after(async () => {
     worker.child.kill('SIGTERM');
     assert.equal((await worker.done).code, 0);
+  });
+  let workerLog = '';
+  const metricsUrl = await new Promise<string>((resolve, reject) => {
+    worker.child.stderr.on('data', (chunk: Buffer) => {
+      workerLog += chunk.toString();
+      const match = /metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(workerLog);
+      if (match) resolve(match[1] as string);
+    });
+    worker.child.on('exit', () => reject(new Error(`worker stopped: ${workerLog}`)));
   });
   const out = join(tempDir(), 'cluster.csv');
   const distributed = fmc(['classify', 'examples/demo_tweets.csv', '--out', out], undefined, env);
@@ -122,6 +131,11 @@ test('fmc classify --database-url --redis-url with fmc worker processes writes t
   const local = join(tempDir(), 'local.csv');
   assert.equal(fmc(['classify', 'examples/demo_tweets.csv', '--out', local]).code, 0);
   assert.equal(readFileSync(out, 'utf8'), readFileSync(local, 'utf8'));
+  const metrics = await (await fetch(metricsUrl)).text();
+  assert.match(metrics, /^fmc_worker_chunks_total\{status="done"\} 1$/m);
+  assert.match(metrics, /^fmc_rows_classified_total 234$/m);
+  assert.match(metrics, /^fmc_queue_depth 0$/m);
+  assert.match(metrics, /^fmc_queue_oldest_age_seconds 0$/m);
   assert.match(fmc(['classify', 'examples/demo_tweets.csv', '--mode', 'balanced'], undefined, env).stderr, /mode balanced does not run on the cluster yet/);
 
   // fmc serve on the same cluster: ready when its database and Redis answer, its users in PostgreSQL.
@@ -233,4 +247,54 @@ test('API replicas on the cluster: upload to one, follow and read on another; ac
   assert.deepEqual(audit.entries.map((entry: { action: string }) => entry.action), ['run.upload', 'run.export', 'key.revoke']);
   assert.equal((await second.inject({ method: 'DELETE', url: `/api/runs/${runId}`, headers: { authorization: `Bearer ${admin.key}` } })).statusCode, 204);
   assert.equal((await first.inject({ url: `/api/runs/${runId}`, headers: { authorization: `Bearer ${admin.key}` } })).statusCode, 404);
+});
+
+/** Reads Server-Sent Events from a response until `stop` says so; returns them. */
+async function readEvents(response: Response, stop: (event: { id: string; event: string; data: Record<string, unknown> }) => boolean) {
+  const events: Array<{ id: string; event: string; data: Record<string, unknown> }> = [];
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const field = (name: string) => (block.split('\n').find((line) => line.startsWith(`${name}: `)) ?? '').slice(name.length + 2);
+      const event = { id: field('id'), event: field('event'), data: JSON.parse(field('data')) as Record<string, unknown> };
+      events.push(event);
+      if (stop(event)) return events;
+    }
+  }
+  return events;
+}
+
+test('an API replica killed while a client follows a run: the client reconnects to another with Last-Event-ID and sees the end', async (t) => {
+  const { databaseUrl, redisUrl, pool } = await cluster(t);
+  const backends = (log: FastifyBaseLogger) => clusterBackends({ databaseUrl, redisUrl }, undefined, log);
+  const [doomed, survivor] = await Promise.all([1, 2].map(() => server({ backends, dataDir: tempDir() })));
+  assert.ok(doomed !== undefined && survivor !== undefined);
+  const [doomedUrl, survivorUrl] = await Promise.all([doomed.listen({ port: 0, host: '127.0.0.1' }), survivor.listen({ port: 0, host: '127.0.0.1' })]);
+  const worker = startWorker({ pool, cluster: { databaseUrl, redisUrl }, classifier: loadClassifier(), concurrency: 1 });
+  t.after(async () => {
+    await worker.close();
+    await survivor.close();
+  });
+  const created = await upload(doomed, 'tweets.csv', tweetsWithDuplicates(60_000));
+  const runId = created.json().id as number;
+  const following = new AbortController();
+  const first = await fetch(`${doomedUrl}/api/runs/${runId}/events`, { signal: following.signal });
+  const before = await readEvents(first, (event) => event.event === 'progress');
+  following.abort();
+  // Once the upload is stored (the replica that took it stores it), the run no longer needs that replica.
+  while ((await pool.query('SELECT chunks FROM runs WHERE id = $1', [runId])).rows[0]?.chunks === null) await sleep(20);
+  assert.equal(before.at(-1)?.event, 'progress');
+  // The replica dies: its connections are cut, the run goes on in the workers.
+  doomed.server.closeAllConnections();
+  await doomed.close();
+  const again = await fetch(`${survivorUrl}/api/runs/${runId}/events`, { headers: { 'last-event-id': before.at(-1)?.id ?? '' } });
+  const after = await readEvents(again, (event) => event.event === 'end');
+  assert.equal(after.at(-1)?.event, 'end');
+  assert.equal(after.at(-1)?.data.status, 'done');
+  assert.equal(after.at(-1)?.data.storedRows, 60_000);
 });

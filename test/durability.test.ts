@@ -4,7 +4,7 @@
  * leaves them to be resumed; backups taken while a run writes restore to a
  * directory that serves the same runs, rows, cache, users and keys.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,8 +17,8 @@ import { openDatabase, pruneBackups, RunStore } from '../src/store/index.js';
 import { fmc, fmcProcess, manyTweets, tempDir, writeTemp } from './helpers.js';
 import { finished, multipart, server, upload } from './http.js';
 
-/** `fmc serve` as a process on a data directory; resolves with its URL once it listens. */
-async function serve(dataDir: string, args: string[] = []) {
+/** `fmc serve` as a process on a data directory; resolves with its URL once it listens. Killed after the test if still alive. */
+async function serve(t: TestContext, dataDir: string, args: string[] = []) {
   // The test polls runs faster than the default rate limit allows.
   const process = fmcProcess(['serve', '--port', '0', '--log-level', 'warn', '--rate-limit', '100000', ...args], { FMC_DATA_DIR: dataDir });
   let stderr = '';
@@ -29,6 +29,9 @@ async function serve(dataDir: string, args: string[] = []) {
       if (match) resolve(match[1] as string);
     });
     process.child.on('exit', () => reject(new Error(`serve stopped: ${stderr}`)));
+  });
+  t.after(() => {
+    if (process.child.exitCode === null && process.child.signalCode === null) process.child.kill('SIGKILL');
   });
   return { ...process, url };
 }
@@ -78,29 +81,31 @@ function assertEveryRowOnce(dataDir: string, id: number, rows: number): void {
   }
 }
 
-test('a server killed with SIGKILL mid-run finishes the run at its next start, every row exactly once', async () => {
+test('a server killed with SIGKILL mid-run finishes the run at its next start, every row exactly once', async (t) => {
   const dataDir = tempDir();
   const rows = 60_000;
-  const first = await serve(dataDir);
+  const first = await serve(t, dataDir);
   const id = await uploadOver(first.url, rows);
   await midRun(first.url, id);
   first.child.kill('SIGKILL');
   await first.done;
   assert.equal(readdirSync(join(dataDir, 'uploads')).length, 1, 'the input is kept until the run ends');
 
-  const second = await serve(dataDir);
+  const second = await serve(t, dataDir);
   const run = await doneOver(second.url, id);
   assert.equal(run.status, 'done', run.error);
   assert.deepEqual([run.rows, run.storedRows], [rows, rows]);
+  // The input is deleted just after the run is marked done.
+  for (let attempt = 0; attempt < 50 && readdirSync(join(dataDir, 'uploads')).length > 0; attempt++) await sleep(100);
   assert.deepEqual(readdirSync(join(dataDir, 'uploads')), [], 'the input is deleted once the run is done');
   second.child.kill('SIGTERM');
   assert.equal((await second.done).code, 0);
   assertEveryRowOnce(dataDir, id, rows);
 });
 
-test('SIGTERM: a run that ends within the grace period ends; one that does not is resumed at the next start', async () => {
+test('SIGTERM: a run that ends within the grace period ends; one that does not is resumed at the next start', async (t) => {
   const dataDir = tempDir();
-  const patient = await serve(dataDir, ['--shutdown-grace', '120']);
+  const patient = await serve(t, dataDir, ['--shutdown-grace', '120']);
   const finishedInGrace = await uploadOver(patient.url, 20_000);
   await midRun(patient.url, finishedInGrace);
   patient.child.kill('SIGTERM');
@@ -114,7 +119,7 @@ test('SIGTERM: a run that ends within the grace period ends; one that does not i
   assert.equal(view.runs.get(finishedInGrace)?.status, 'done');
   view.close();
 
-  const hurried = await serve(dataDir, ['--shutdown-grace', '0']);
+  const hurried = await serve(t, dataDir, ['--shutdown-grace', '0']);
   const resumed = await uploadOver(hurried.url, 60_000);
   await midRun(hurried.url, resumed);
   hurried.child.kill('SIGTERM');
@@ -123,7 +128,7 @@ test('SIGTERM: a run that ends within the grace period ends; one that does not i
   assert.equal(view.runs.get(resumed)?.status, 'running', 'left for the next start, not failed');
   view.close();
 
-  const next = await serve(dataDir);
+  const next = await serve(t, dataDir);
   const run = await doneOver(next.url, resumed);
   assert.equal(run.status, 'done', run.error);
   next.child.kill('SIGTERM');
@@ -200,10 +205,10 @@ test('fmc backup while a run writes, fmc restore elsewhere: the same runs, rows,
   assert.notEqual(fmc(['restore', notBackup, '--data-dir', tempDir()]).code, 0);
 });
 
-test('serve --backup-dir writes a backup at start when none is a day old; --backup-keep prunes the oldest', async () => {
+test('serve --backup-dir writes a backup at start when none is a day old; --backup-keep prunes the oldest', async (t) => {
   const dataDir = tempDir();
   const backups = join(tempDir(), 'backups');
-  const served = await serve(dataDir, ['--backup-dir', backups, '--backup-keep', '2']);
+  const served = await serve(t, dataDir, ['--backup-dir', backups, '--backup-keep', '2']);
   for (let attempt = 0; attempt < 100 && !(existsSync(backups) && readdirSync(backups).some((name) => name.endsWith('.tar.gz'))); attempt++) await sleep(100);
   served.child.kill('SIGTERM');
   await served.done;

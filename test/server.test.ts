@@ -63,7 +63,7 @@ test('an upload is classified off the event loop; run, tweets, dashboard and exp
 
   const events = await app.inject(`/api/runs/${run.id}/events`);
   assert.match(events.headers['content-type'] as string, /text\/event-stream/);
-  assert.match(events.body, /^event: end\ndata: \{"id":\d+,.*"status":"done"/);
+  assert.match(events.body, /^id: 1-6\nevent: end\ndata: \{"id":\d+,.*"status":"done"/);
 
   assert.equal((await app.inject({ method: 'DELETE', url: `/api/runs/${run.id}` })).statusCode, 204);
   assert.equal((await app.inject(`/api/runs/${run.id}`)).statusCode, 404);
@@ -104,7 +104,8 @@ test('progress streams as Server-Sent Events until the run ends', async (t) => {
   const { id } = (await created.json()) as { id: number };
   const stream = await fetch(`${address}/api/runs/${id}/events`);
   const text = await stream.text();
-  const events = text.trim().split('\n\n').map((block) => ({ event: /^event: (\w+)/.exec(block)?.[1], data: JSON.parse(block.split('data: ')[1] as string) }));
+  const events = text.trim().split('\n\n').map((block) => ({ id: /^id: (\S+)/.exec(block)?.[1], event: /^event: (\w+)/m.exec(block)?.[1], data: JSON.parse(block.split('data: ')[1] as string) }));
+  assert.ok(events.every((event, i) => event.id?.startsWith(`${i + 1}-`)), 'each event has an id, for Last-Event-ID');
   const progress = events.filter((event) => event.event === 'progress');
   assert.ok(progress.some((event) => event.data.status === 'running' && event.data.phases.classify?.done > 0), text.slice(0, 500));
   assert.equal(progress.at(-1)?.data.status, 'done');

@@ -11,6 +11,9 @@ const RestoreOptions = z.object({ dataDir: z.string().min(1), force: z.boolean()
 
 export async function backupCommand(rawOptions: unknown): Promise<void> {
   const options = BackupOptions.parse(rawOptions);
+  if (process.env.FMC_DATABASE_URL) {
+    throw new UsageError('FMC_DATABASE_URL is set: on the cluster, runs, rows, the cache, users and keys live in PostgreSQL; back it up with pg_dump -Fc "$FMC_DATABASE_URL" -f fmc.dump and restore with pg_restore -d URL fmc.dump (see the README). fmc backup copies an embedded data directory.');
+  }
   const dataDir = resolveDataDir(loadConfig({ flags: { dataDir: options.dataDir } }).dataDir);
   if (!existsSync(join(dataDir, DATABASE_FILE))) throw new UsageError(`no data in ${dataDir}: nothing to back up (pass --data-dir)`);
   const db = openDatabase(dataDir, (message) => process.stderr.write(`warning: ${message}\n`));

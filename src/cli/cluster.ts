@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { loadClassifier } from '../classify/index.js';
 import { openChunkQueue, runResults, startWorker, submitRun } from '../cluster/index.js';
+import { serveWorkerMetrics } from '../cluster/worker-metrics.js';
 import { loadConfig } from '../config/index.js';
 import type { InputProblem } from '../ingest/index.js';
 import type { RowWriter } from '../output/index.js';
@@ -47,6 +48,8 @@ const WorkerOptions = SettingsFlags.extend({
   concurrency: z.coerce.number().int().min(1).max(64),
   model: z.string().min(1).optional(),
   lockSeconds: z.coerce.number().positive(),
+  metricsPort: z.coerce.number().int().min(0).max(65535).optional(),
+  metricsHost: z.string().min(1),
 });
 
 export async function workerCommand(rawOptions: unknown): Promise<void> {
@@ -63,10 +66,16 @@ export async function workerCommand(rawOptions: unknown): Promise<void> {
   });
   worker.on('error', (error) => process.stderr.write(`${JSON.stringify({ level: 'warn', msg: 'queue error', error: error.message })}\n`));
   await worker.waitUntilReady();
-  process.stderr.write(`FreeMobilaChat worker ready (concurrency ${options.concurrency}), taking chunks from ${cluster.redisUrl.replace(/\/\/[^@]*@/, '//***@')}\n`);
+  const queue = options.metricsPort === undefined ? undefined : openChunkQueue(cluster);
+  const metrics = queue === undefined || options.metricsPort === undefined ? undefined : await serveWorkerMetrics(worker, queue, options.metricsPort, options.metricsHost);
+  const address = metrics?.address();
+  const metricsAt = typeof address === 'object' && address !== null ? `; metrics on http://${options.metricsHost}:${address.port}/metrics` : '';
+  process.stderr.write(`FreeMobilaChat worker ready (concurrency ${options.concurrency}), taking chunks from ${cluster.redisUrl.replace(/\/\/[^@]*@/, '//***@')}${metricsAt}\n`);
   const stop = async () => {
     // The chunk in hand is finished and stored; the rest stays queued for the other workers.
     await worker.close();
+    metrics?.close();
+    await queue?.close();
     await pool.end();
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop());

@@ -61,6 +61,8 @@ program
   .option('--concurrency <n>', 'chunks in hand at once (classifying is CPU-bound: run one worker process per core)', '1')
   .option('--model <file>', 'a model trained by fmc train (default: the shipped model)')
   .option('--lock-seconds <n>', 'a chunk whose worker stops answering this long is given to another worker', '30')
+  .option('--metrics-port <n>', 'serve Prometheus metrics (chunks, rows, queue depth and age) on this port')
+  .option('--metrics-host <address>', 'address of the metrics port', '127.0.0.1')
   .action(async (options) => (await import('./cluster.js')).workerCommand(options));
 
 const cache = program.command('cache').description('the label cache of a data directory');

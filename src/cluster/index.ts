@@ -3,7 +3,7 @@
  * cache; BullMQ on Redis hands chunks of a run to any number of workers.
  */
 export { failRun, finishIfComplete } from './finish.js';
-export { CHUNK_QUEUE, openChunkQueue, queuePrefix, redisConnection, type ChunkJob } from './queue.js';
+export { CHUNK_QUEUE, openChunkQueue, queueFigures, queuePrefix, redisConnection, type ChunkJob, type QueueFigures } from './queue.js';
 export { runResults } from './results.js';
 export { DEFAULT_CHUNK_ROWS, submitRun, type SubmitOptions } from './submit.js';
 export { startWorker, type WorkerOptions } from './worker.js';

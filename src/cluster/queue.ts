@@ -48,3 +48,20 @@ export function openChunkQueue(cluster: { databaseUrl: string; redisUrl: string 
     },
   });
 }
+
+/** What an autoscaler scales workers on: chunks waiting and in hand, and how long the oldest has waited. */
+export interface QueueFigures {
+  waiting: number;
+  active: number;
+  oldestWaitingSeconds: number;
+}
+
+export async function queueFigures(queue: Queue<ChunkJob>): Promise<QueueFigures> {
+  const counts = await queue.getJobCounts('wait', 'delayed', 'prioritized', 'active');
+  const [oldest] = await queue.getJobs(['wait'], 0, 0, true);
+  return {
+    waiting: (counts.wait ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0),
+    active: counts.active ?? 0,
+    oldestWaitingSeconds: oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest.timestamp) / 1000),
+  };
+}

@@ -15,7 +15,7 @@ import type { Mode, RunStats } from '../pipeline/index.js';
 import type { RunQueue, Upload } from '../server/backends.js';
 import type { LiveProgress, RunEnd, SyncClassifier } from '../server/jobs.js';
 import type { PgPool } from '../store/postgres.js';
-import { CHUNK_QUEUE, queuePrefix, redisConnection, type ChunkJob } from './queue.js';
+import { CHUNK_QUEUE, queueFigures, queuePrefix, redisConnection, type ChunkJob } from './queue.js';
 import { submitRun } from './submit.js';
 
 const JOB_ID = /^run(\d+)-chunk\d+$/;
@@ -28,7 +28,7 @@ export class ClusterRunQueue implements RunQueue {
   private readonly submitting = new Set<Promise<unknown>>();
   /** Runs submitted by this replica: it alone reports their end to its metrics. */
   private readonly submitted = new Set<number>();
-  private figures = { queued: 0, running: 0, rowsPerSecond: 0 };
+  private figures = { queued: 0, running: 0, rowsPerSecond: 0, depth: { waiting: 0, oldestWaitingSeconds: 0 } };
   private readonly queueEvents: QueueEvents;
   private readonly timer: NodeJS.Timeout;
 
@@ -66,6 +66,10 @@ export class ClusterRunQueue implements RunQueue {
 
   get rowsPerSecond(): number {
     return this.figures.rowsPerSecond;
+  }
+
+  get depth(): { waiting: number; oldestWaitingSeconds: number } {
+    return this.figures.depth;
   }
 
   /** Records the run and returns its id at once; its rows are stored and queued chunk by chunk after. */
@@ -175,6 +179,12 @@ export class ClusterRunQueue implements RunQueue {
     );
     const of = (status: string) => rows.find((row) => row.status === status);
     const running = of('running');
-    this.figures = { queued: of('queued')?.n ?? 0, running: running?.n ?? 0, rowsPerSecond: running === undefined || running.seconds === 0 ? 0 : Math.round(running.stored / running.seconds) };
+    const { waiting, oldestWaitingSeconds } = await queueFigures(this.queue);
+    this.figures = {
+      queued: of('queued')?.n ?? 0,
+      running: running?.n ?? 0,
+      rowsPerSecond: running === undefined || running.seconds === 0 ? 0 : Math.round(running.stored / running.seconds),
+      depth: { waiting, oldestWaitingSeconds },
+    };
   }
 }

@@ -46,6 +46,8 @@ export interface RunQueue {
   readonly queued: number;
   readonly running: number;
   readonly rowsPerSecond: number;
+  /** Work waiting (runs here; chunks on the cluster) and how long the oldest has waited: what an autoscaler reads. */
+  readonly depth: { waiting: number; oldestWaitingSeconds: number };
   /** Records the run and queues it; returns its id. */
   submit(upload: Upload): Promise<number>;
   progress(runId: number): MaybePromise<LiveProgress | undefined>;

@@ -70,7 +70,7 @@ export class SyncClassifier {
 
 export class JobQueue implements RunQueue {
   readonly events = new EventEmitter();
-  private readonly live = new Map<number, LiveProgress & { started: number; controller: AbortController; mode: Mode }>();
+  private readonly live = new Map<number, LiveProgress & { queuedAt: number; started: number; controller: AbortController; mode: Mode }>();
   private readonly runPool: Piscina;
   private readonly sync: SyncClassifier;
   private readonly runs: RunStore;
@@ -94,6 +94,12 @@ export class JobQueue implements RunQueue {
     return [...this.live.values()].reduce((sum, run) => sum + (run.status === 'running' ? run.rowsPerSecond : 0), 0);
   }
 
+  get depth(): { waiting: number; oldestWaitingSeconds: number } {
+    const waiting = [...this.live.values()].filter((run) => run.status === 'queued');
+    const oldest = Math.min(...waiting.map((run) => run.queuedAt));
+    return { waiting: waiting.length, oldestWaitingSeconds: waiting.length === 0 ? 0 : (performance.now() - oldest) / 1000 };
+  }
+
   /** Runs waiting for a thread. */
   get queued(): number {
     return this.runPool.queueSize;
@@ -112,7 +118,7 @@ export class JobQueue implements RunQueue {
   progress(runId: number): LiveProgress | undefined {
     const run = this.live.get(runId);
     if (run === undefined) return undefined;
-    const { started: _started, controller: _controller, mode: _mode, ...progress } = run;
+    const { queuedAt: _queuedAt, started: _started, controller: _controller, mode: _mode, ...progress } = run;
     return progress;
   }
 
@@ -128,7 +134,7 @@ export class JobQueue implements RunQueue {
   private enqueue(runId: number, input: { path: string; name: string }, mode: Mode, textColumn: string | undefined): void {
     const inputPath = input.path;
     const controller = new AbortController();
-    const run = { status: 'queued' as const, phase: undefined, rows: 0, phases: {}, rowsPerSecond: 0, etaSeconds: undefined, error: undefined, started: 0, controller, mode };
+    const run = { status: 'queued' as const, phase: undefined, rows: 0, phases: {}, rowsPerSecond: 0, etaSeconds: undefined, error: undefined, queuedAt: performance.now(), started: 0, controller, mode };
     this.live.set(runId, run);
     const { port1, port2 } = new MessageChannel();
     port1.on('message', (progress: JobProgress) => this.update(runId, progress));

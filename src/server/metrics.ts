@@ -26,6 +26,8 @@ export function createMetrics(queue: RunQueue): ServerMetrics {
   const duration = new Histogram({ name: 'fmc_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route'], buckets: [0.005, 0.02, 0.1, 0.5, 2, 10], registers });
   new Gauge({ name: 'fmc_runs_queued', help: 'Runs waiting for a worker', registers, collect() { this.set(queue.queued); } });
   new Gauge({ name: 'fmc_runs_running', help: 'Runs being classified', registers, collect() { this.set(queue.running); } });
+  new Gauge({ name: 'fmc_queue_depth', help: 'Work waiting: runs for a thread, or (on the cluster) chunks for a worker', registers, collect() { this.set(queue.depth.waiting); } });
+  new Gauge({ name: 'fmc_queue_oldest_age_seconds', help: 'How long the oldest waiting work has waited', registers, collect() { this.set(queue.depth.oldestWaitingSeconds); } });
   const finished = new Counter({ name: 'fmc_runs_finished_total', help: 'Runs finished, by status', labelNames: ['status'], registers });
   const rows = new Counter({ name: 'fmc_rows_classified_total', help: 'Rows classified by finished runs', registers });
 

@@ -207,7 +207,7 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
     return { ...(await view(run)), dashboard: run.status === 'done' ? await runs.dashboard(run.id) : undefined };
   });
 
-  app.get('/api/runs/:id/events', { config: viewer, schema: { tags: ['runs'], summary: 'Server-Sent Events: `progress` while the run goes, then `end` with the run', params: RunId, response: { 404: ErrorBody } } }, async (request, reply) => {
+  app.get('/api/runs/:id/events', { config: viewer, schema: { tags: ['runs'], summary: 'Server-Sent Events: `progress` while the run goes, then `end` with the run; a reconnect (Last-Event-ID, any replica) starts with the current state', params: RunId, response: { 404: ErrorBody } } }, async (request, reply) => {
     const run = await runOr404(request.params.id);
     await streamEvents(request, reply, run.id);
   });
@@ -216,7 +216,10 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
     reply.hijack();
     const out = reply.raw;
     out.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    const send = (event: string, data: unknown) => out.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    // Each event carries the rows done as its id. A client that reconnects (to this replica or another) with
+    // Last-Event-ID gets the run's current state first, which holds everything it missed.
+    let sequence = 0;
+    const send = (event: string, data: unknown) => out.write(`id: ${++sequence}-${(data as { rows?: number }).rows ?? 0}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     const finish = async () => {
       queue.events.off(`run:${id}`, onProgress);
       const run = await runs.get(id);
