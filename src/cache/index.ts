@@ -66,6 +66,26 @@ export interface LabelLookup {
   flush(): void;
 }
 
+/** The hits of the memory level, in the order of `keys`. */
+export function memoryHits(memory: LRUCache<string, Labels>, keys: readonly string[]): Array<CacheHit | undefined> {
+  return keys.map((key): CacheHit | undefined => {
+    const labels = memory.get(key);
+    return labels === undefined ? undefined : { labels, level: 'memory' };
+  });
+}
+
+/** The memory hits completed with what the stored level `found`; those are kept in memory from now on. */
+export function withStoredHits(memory: LRUCache<string, Labels>, keys: readonly string[], hits: ReadonlyArray<CacheHit | undefined>, found: ReadonlyMap<string, Labels>): Array<CacheHit | undefined> {
+  return keys.map((key, i) => {
+    const hit = hits[i];
+    if (hit !== undefined) return hit;
+    const labels = found.get(key);
+    if (labels === undefined) return undefined;
+    memory.set(key, labels);
+    return { labels, level: 'disk' };
+  });
+}
+
 /** Keys read from disk per query: one `IN (…)` query costs about what three single lookups do. */
 const READ_BATCH = 256;
 
@@ -94,10 +114,7 @@ export class LabelCache implements LabelLookup {
 
   /** The cached labels of each key (memory first, then disk), in the order of `keys`. */
   getMany(keys: readonly string[]): Array<CacheHit | undefined> {
-    const hits = keys.map((key): CacheHit | undefined => {
-      const labels = this.memory.get(key);
-      return labels === undefined ? undefined : { labels, level: 'memory' };
-    });
+    const hits = memoryHits(this.memory, keys);
     const select = this.selectBatch;
     if (select === undefined) return hits;
     const missing = keys.filter((_, i) => hits[i] === undefined).map((key) => Buffer.from(key, 'base64url'));
@@ -108,14 +125,7 @@ export class LabelCache implements LabelLookup {
       while (batch.length < READ_BATCH) batch.push(batch[0] as (typeof batch)[number]);
       for (const row of select.all(...batch)) found.set(row.key.toString('base64url'), deserialiseLabels(row.labels));
     }
-    return keys.map((key, i) => {
-      const hit = hits[i];
-      if (hit !== undefined) return hit;
-      const labels = found.get(key);
-      if (labels === undefined) return undefined;
-      this.memory.set(key, labels);
-      return { labels, level: 'disk' };
-    });
+    return withStoredHits(this.memory, keys, hits, found);
   }
 
   set(key: string, classifierId: string, labels: Labels): void {

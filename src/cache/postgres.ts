@@ -8,7 +8,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Labels } from '../labels.js';
 import type { PgClient, PgPool } from '../store/postgres.js';
-import { deserialiseLabels, serialiseLabels, type CacheHit, type LabelLookup } from './index.js';
+import { deserialiseLabels, memoryHits, serialiseLabels, withStoredHits, type CacheHit, type LabelLookup } from './index.js';
 
 export class PgLabelCache implements LabelLookup {
   private readonly memory = new LRUCache<string, Labels>({ max: 200_000 });
@@ -17,22 +17,11 @@ export class PgLabelCache implements LabelLookup {
   constructor(private readonly pool: PgPool) {}
 
   async getMany(keys: readonly string[]): Promise<Array<CacheHit | undefined>> {
-    const hits = keys.map((key): CacheHit | undefined => {
-      const labels = this.memory.get(key);
-      return labels === undefined ? undefined : { labels, level: 'memory' };
-    });
+    const hits = memoryHits(this.memory, keys);
     const missing = keys.filter((_, i) => hits[i] === undefined);
     if (missing.length === 0) return hits;
     const { rows } = await this.pool.query<{ key: Buffer; labels: string }>('SELECT key, labels FROM cache WHERE key = ANY($1::bytea[])', [missing.map((key) => Buffer.from(key, 'base64url'))]);
-    const found = new Map(rows.map((row) => [row.key.toString('base64url'), deserialiseLabels(row.labels)]));
-    return keys.map((key, i) => {
-      const hit = hits[i];
-      if (hit !== undefined) return hit;
-      const labels = found.get(key);
-      if (labels === undefined) return undefined;
-      this.memory.set(key, labels);
-      return { labels, level: 'disk' };
-    });
+    return withStoredHits(this.memory, keys, hits, new Map(rows.map((row) => [row.key.toString('base64url'), deserialiseLabels(row.labels)])));
   }
 
   set(key: string, classifierId: string, labels: Labels): void {

@@ -7,7 +7,7 @@ import { LabelCache, type CacheLimits } from '../cache/index.js';
 import { loadClassifier } from '../classify/index.js';
 import { loadConfig, type FmcConfig } from '../config/index.js';
 import { runJob } from '../jobs/index.js';
-import { createRowWriter, formatFromPath, type OutputFormat } from '../output/index.js';
+import { createRowWriter, formatFromPath, type OutputFormat, type RowWriter } from '../output/index.js';
 import { MODES } from '../pipeline/index.js';
 import { openDatabase, resolveDataDir } from '../store/index.js';
 import { createProgress } from './progress.js';
@@ -51,27 +51,44 @@ async function openOutput(path: string): Promise<Writable> {
   }
 }
 
+/**
+ * The rows' destination: stdout, or `out` written beside the target
+ * (`.partial`) and renamed by `complete`, so a failed run never leaves half a file.
+ */
+async function openRows(out: string | undefined, format: OutputFormat): Promise<{ writer: RowWriter; complete(): Promise<void>; abandon(): Promise<void> }> {
+  const partialPath = out === undefined ? undefined : `${out}.partial`;
+  const writer = createRowWriter(format, partialPath === undefined ? process.stdout : await openOutput(partialPath));
+  return {
+    writer,
+    async complete() {
+      await writer.end();
+      if (partialPath !== undefined && out !== undefined) await rename(partialPath, out);
+    },
+    async abandon() {
+      if (partialPath !== undefined) await rm(partialPath, { force: true });
+    },
+  };
+}
+
 /** On the cluster: the workers classify (with their model and the shared cache), this process reads and writes. */
 async function classifyOnClusterCommand(inputPath: string, options: ClassifyOptions, cluster: NonNullable<FmcConfig['cluster']>, format: OutputFormat): Promise<void> {
   if (options.mode !== 'fast') throw new UsageError(`mode ${options.mode} does not run on the cluster yet: use --mode fast, or classify on this machine`);
   if (options.model !== undefined) throw new UsageError('--model: on the cluster, the workers classify with their own model (fmc worker --model)');
   const { classifyOnCluster } = await import('./cluster.js');
   const progress = createProgress({ quiet: options.quiet });
-  const partialPath = options.out === undefined ? undefined : `${options.out}.partial`;
-  const writer = createRowWriter(format, partialPath === undefined ? process.stdout : await openOutput(partialPath));
+  const rows = await openRows(options.out, format);
   let result: Awaited<ReturnType<typeof classifyOnCluster>>;
   try {
     result = await classifyOnCluster(cluster, {
       inputPath,
       read: { textColumn: options.textColumn, idColumn: options.idColumn, encoding: options.encoding },
-      writer,
+      writer: rows.writer,
       progress,
       onProblem: (problem) => progress.problem(problem),
     });
-    await writer.end();
-    if (partialPath !== undefined && options.out !== undefined) await rename(partialPath, options.out);
+    await rows.complete();
   } catch (error) {
-    if (partialPath !== undefined) await rm(partialPath, { force: true });
+    await rows.abandon();
     throw error;
   } finally {
     progress.stop();
@@ -90,9 +107,7 @@ export async function classifyCommand(inputPath: string, rawOptions: unknown): P
   const llm = options.mode === 'fast' ? undefined : await (await import('../llm/index.js')).connectLlm(config.llm);
   const dataDir = resolveDataDir(config.dataDir);
   const db = openDatabase(dataDir, (message) => process.stderr.write(`warning: ${message}\n`));
-  // Written beside the target and renamed at the end: a failed run never leaves half a file.
-  const partialPath = options.out === undefined ? undefined : `${options.out}.partial`;
-  const writer = createRowWriter(format, partialPath === undefined ? process.stdout : await openOutput(partialPath));
+  const rows = await openRows(options.out, format);
   let result: Awaited<ReturnType<typeof runJob>>;
   try {
     result = await runJob({
@@ -106,19 +121,17 @@ export async function classifyCommand(inputPath: string, rawOptions: unknown): P
       cache: options.cache ? new LabelCache(db, CLI_CACHE_LIMITS) : undefined,
       storeRows: options.store,
       onStart: ({ totalBytes }) => progress.start('classify', totalBytes),
-      onRow: (row) => writer.write(row),
+      onRow: (row) => rows.writer.write(row),
       onProgress: ({ phase, done, total, rows }) => {
         if (phase === 'classify') progress.update(rows, done);
         else if (total !== undefined && (phase === 'llm' || options.mode !== 'fast')) progress.phase(phase, done, total);
       },
       onProblem: (problem) => progress.problem(problem),
-      beforeFinish: async () => {
-        await writer.end();
-        if (partialPath !== undefined && options.out !== undefined) await rename(partialPath, options.out);
-      },
+      // The file is complete before the run is recorded as done.
+      beforeFinish: () => rows.complete(),
     });
   } catch (error) {
-    if (partialPath !== undefined) await rm(partialPath, { force: true });
+    await rows.abandon();
     throw error;
   } finally {
     progress.stop();

@@ -7,9 +7,9 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import { from as copyFrom } from 'pg-copy-streams';
-import { openInput, type InputProblem, type InputRow, type ReadOptions } from '../ingest/index.js';
+import type { InputProblem, InputRow, ReadOptions } from '../ingest/index.js';
+import { openRunInput } from '../jobs/index.js';
 import type { Mode } from '../pipeline/index.js';
-import { MAX_PROBLEMS } from '../store/index.js';
 import { inTransaction, type PgPool } from '../store/postgres.js';
 import { finishIfComplete } from './finish.js';
 import type { ChunkJob } from './queue.js';
@@ -48,15 +48,7 @@ async function storeChunk(pool: PgPool, queue: Queue<ChunkJob>, runId: number, c
 
 /** Records a run, stores its rows and queues its chunks; returns its id once every chunk is queued. */
 export async function submitRun(pool: PgPool, queue: Queue<ChunkJob>, options: SubmitOptions): Promise<{ runId: number; rows: number }> {
-  const problems: string[] = [];
-  const input = await openInput(options.inputPath, {
-    ...options.read,
-    displayName: options.inputName,
-    onProblem: (problem) => {
-      if (problems.length < MAX_PROBLEMS) problems.push(`${problem.file}:${problem.line}: ${problem.message}`);
-      options.onProblem?.(problem);
-    },
-  });
+  const { input, problems } = await openRunInput(options);
   const { rows: created } = await pool.query<{ id: string }>("INSERT INTO runs (input_name, mode, status, owner) VALUES ($1, $2, 'queued', $3) RETURNING id", [input.name, options.mode, options.owner ?? null]);
   const runId = Number(created[0]?.id);
   options.onRecorded?.(runId);

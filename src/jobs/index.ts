@@ -5,7 +5,7 @@
  */
 import type { LabelCache } from '../cache/index.js';
 import type { TweetClassifier } from '../classify/index.js';
-import { openInput, type InputProblem, type ReadOptions } from '../ingest/index.js';
+import { openInput, type InputProblem, type OpenedInput, type ReadOptions } from '../ingest/index.js';
 import { toOutputRecord, type OutputRecord } from '../output/index.js';
 import { createPipeline, type ClassifiedRow, type Mode, type PipelineOptions, type RunStats } from '../pipeline/index.js';
 import { MAX_PROBLEMS, RunStore, type Db } from '../store/index.js';
@@ -43,8 +43,8 @@ export interface JobOptions {
 
 const STORE_BATCH = 1000;
 
-export async function runJob(options: JobOptions): Promise<{ runId: number; stats: RunStats }> {
-  const { db, onProgress } = options;
+/** Opens a run's input; its problems are handed on and the first `MAX_PROBLEMS` kept for the run's record. */
+export async function openRunInput(options: Pick<JobOptions, 'inputPath' | 'read' | 'inputName' | 'onProblem'>): Promise<{ input: OpenedInput; problems: string[] }> {
   const problems: string[] = [];
   const input = await openInput(options.inputPath, {
     ...options.read,
@@ -54,6 +54,12 @@ export async function runJob(options: JobOptions): Promise<{ runId: number; stat
       options.onProblem?.(problem);
     },
   });
+  return { input, problems };
+}
+
+export async function runJob(options: JobOptions): Promise<{ runId: number; stats: RunStats }> {
+  const { db, onProgress } = options;
+  const { input, problems } = await openRunInput(options);
   const runs = new RunStore(db);
   const runId = options.runId ?? runs.start(input.name, options.mode);
   if (options.runId !== undefined) runs.markRunning(runId);
