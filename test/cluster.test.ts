@@ -4,7 +4,10 @@
  * once when a worker dies mid-chunk, and connection failures are clear.
  * Each test gets a database of its own (and so a queue of its own).
  */
-import { test } from 'node:test';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -297,4 +300,114 @@ test('an API replica killed while a client follows a run: the client reconnects 
   assert.equal(after.at(-1)?.event, 'end');
   assert.equal(after.at(-1)?.data.status, 'done');
   assert.equal(after.at(-1)?.data.storedRows, 60_000);
+});
+
+/** A Redis of the test's own (append-only file on, so a restart keeps the queue), on a free port. */
+async function ownRedis(t: TestContext, dir: string, port: number) {
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
+  t.after(() => {
+    if (redis.exitCode === null) redis.kill('SIGKILL');
+  });
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const answered = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.end();
+        resolve(true);
+      }).on('error', () => resolve(false));
+    });
+    if (answered) return redis;
+    await sleep(50);
+  }
+  throw new Error('redis-server did not start');
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+test('Redis restarted mid-run: the workers reconnect and the run ends with every row exactly once', async (t) => {
+  const { databaseUrl, pool } = await cluster(t);
+  const dir = tempDir();
+  const port = await freePort();
+  let redis = await ownRedis(t, dir, port);
+  const redisUrl = `redis://127.0.0.1:${port}/0`;
+  const queue = openChunkQueue({ databaseUrl, redisUrl });
+  const worker = startWorker({ pool, cluster: { databaseUrl, redisUrl }, classifier: loadClassifier(), concurrency: 1, lockMs: 3000 });
+  worker.on('error', () => undefined);
+  t.after(async () => {
+    await worker.close();
+    await queue.close();
+  });
+  const rows = 60_000;
+  const path = writeTemp('tweets.csv', tweetsWithDuplicates(rows));
+  const { runId } = await submitRun(pool, queue, { inputPath: path, read: {}, mode: 'fast', chunkRows: 5000 });
+  while (((await pool.query<{ done: number }>('SELECT COUNT(*)::int AS done FROM run_chunks WHERE run_id = $1 AND done', [runId])).rows[0]?.done ?? 0) < 2) await sleep(20);
+  redis.kill('SIGTERM');
+  await once(redis, 'exit');
+  assert.ok(((await pool.query<{ pending: number }>('SELECT COUNT(*)::int AS pending FROM run_chunks WHERE run_id = $1 AND NOT done', [runId])).rows[0]?.pending ?? 0) > 0, 'stopped mid-run');
+  await sleep(1500);
+  redis = await ownRedis(t, dir, port);
+  assert.deepEqual(await waitForRun(pool, runId), { status: 'done', error: null });
+  const stored = (await pool.query('SELECT COUNT(*)::int AS n, COUNT(DISTINCT position)::int AS positions FROM run_results WHERE run_id = $1', [runId])).rows[0];
+  assert.deepEqual(stored, { n: rows, positions: rows });
+});
+
+/** A TCP proxy to PostgreSQL that can be cut: every connection dropped and new ones refused until it is restored. */
+async function cuttableProxy(t: TestContext, target: number) {
+  const sockets = new Set<Socket>();
+  let port = 0;
+  let proxy: Server | undefined;
+  const listen = async () => {
+    proxy = createServer((client) => {
+      const upstream = connect(target, '127.0.0.1');
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+        socket.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => (proxy as Server).listen(port, '127.0.0.1', resolve));
+    port = (proxy.address() as AddressInfo).port;
+  };
+  await listen();
+  const cut = async () => {
+    const closed = new Promise((resolve) => proxy?.close(resolve));
+    for (const socket of sockets) socket.destroy();
+    await closed;
+  };
+  t.after(cut);
+  return { port: () => port, cut, restore: listen };
+}
+
+test('PostgreSQL unreachable for a few seconds mid-run: retried with backoff, the run ends with every row exactly once', async (t) => {
+  const { databaseUrl, redisUrl, pool } = await cluster(t);
+  const proxy = await cuttableProxy(t, Number(new URL(POSTGRES).port || 5432));
+  const throughProxy = new URL(databaseUrl);
+  throughProxy.port = String(proxy.port());
+  const workerPool = await connectPostgres(throughProxy.href);
+  workerPool.on('error', () => undefined);
+  const queue = openChunkQueue({ databaseUrl, redisUrl });
+  const worker = startWorker({ pool: workerPool, cluster: { databaseUrl, redisUrl }, classifier: loadClassifier(), concurrency: 1 });
+  worker.on('error', () => undefined);
+  t.after(async () => {
+    await worker.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await workerPool.end().catch(() => undefined);
+  });
+  const rows = 60_000;
+  const { runId } = await submitRun(pool, queue, { inputPath: writeTemp('tweets.csv', tweetsWithDuplicates(rows)), read: {}, mode: 'fast', chunkRows: 5000 });
+  while (((await pool.query<{ done: number }>('SELECT COUNT(*)::int AS done FROM run_chunks WHERE run_id = $1 AND done', [runId])).rows[0]?.done ?? 0) < 2) await sleep(20);
+  await proxy.cut();
+  await sleep(3000);
+  assert.ok(((await pool.query<{ pending: number }>('SELECT COUNT(*)::int AS pending FROM run_chunks WHERE run_id = $1 AND NOT done', [runId])).rows[0]?.pending ?? 0) > 0, 'cut mid-run');
+  await proxy.restore();
+  assert.deepEqual(await waitForRun(pool, runId), { status: 'done', error: null });
+  const stored = (await pool.query('SELECT COUNT(*)::int AS n, COUNT(DISTINCT position)::int AS positions FROM run_results WHERE run_id = $1', [runId])).rows[0];
+  assert.deepEqual(stored, { n: rows, positions: rows });
 });
