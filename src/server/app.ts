@@ -12,7 +12,6 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import { Redis } from 'ioredis';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AccountStore, AuditLog } from '../auth/index.js';
@@ -81,10 +80,11 @@ function embeddedBackends(options: ServerOptions, log: FastifyBaseLogger): Serve
   const queue = new JobQueue({ db, dataDir: options.dataDir, config: options.config, modelPath: options.modelPath, threads: options.threads ?? 1 });
   const resumed = queue.resume();
   if (resumed.length > 0) log.info({ runs: resumed }, `resumed ${resumed.length} unfinished run(s)`);
+  const sql = sqliteSql(db);
   return {
     runs: new RunStore(db),
-    accounts: new AccountStore(sqliteSql(db)),
-    audit: new AuditLog(sqliteSql(db)),
+    accounts: new AccountStore(sql),
+    audit: new AuditLog(sql),
     queue,
     ready: () => void db.prepare('SELECT 1').get(),
   };
@@ -156,7 +156,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // Swagger UI's pages get a policy of their own (staticCSP), which its styles and images need.
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
   // Shared across replicas when they share a Redis; a Redis that does not answer lets requests through rather than failing them.
-  const rateLimitRedis = options.rateLimitRedisUrl === undefined ? undefined : new Redis(options.rateLimitRedisUrl, { connectTimeout: 1000, maxRetriesPerRequest: 1 });
+  const rateLimitRedis = options.rateLimitRedisUrl === undefined ? undefined : new (await import('ioredis')).Redis(options.rateLimitRedisUrl, { connectTimeout: 1000, maxRetriesPerRequest: 1 });
   if (rateLimitRedis !== undefined) app.addHook('onClose', async () => void (await rateLimitRedis.quit().catch(() => undefined)));
   await app.register(fastifyRateLimit, {
     ...(rateLimitRedis === undefined ? {} : { redis: rateLimitRedis, nameSpace: 'fmc-rate-limit:', skipOnError: true }),
