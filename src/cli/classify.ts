@@ -74,6 +74,7 @@ async function openRows(out: string | undefined, format: OutputFormat): Promise<
 async function classifyOnClusterCommand(inputPath: string, options: ClassifyOptions, cluster: NonNullable<FmcConfig['cluster']>, format: OutputFormat): Promise<void> {
   if (options.mode !== 'fast') throw new UsageError(`mode ${options.mode} does not run on the cluster yet: use --mode fast, or classify on this machine`);
   if (options.model !== undefined) throw new UsageError('--model: on the cluster, the workers classify with their own model (fmc worker --model)');
+  if (!options.cache) throw new UsageError('--no-cache: on the cluster, the workers read and fill the shared cache (clear it in PostgreSQL to start afresh)');
   const { classifyOnCluster } = await import('./cluster.js');
   const progress = createProgress({ quiet: options.quiet });
   const rows = await openRows(options.out, format);

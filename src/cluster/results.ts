@@ -3,7 +3,7 @@ import QueryStream from 'pg-query-stream';
 import type { FieldValue } from '../ingest/index.js';
 import type { Labels } from '../labels.js';
 import type { ClassifiedRow, LabelSource } from '../pipeline/index.js';
-import { checkOut, type PgPool } from '../store/postgres.js';
+import type { PgPool } from '../store/postgres.js';
 
 /** The columns `resultRow` reads: a row's input joined with its result (`i` and `r`). */
 export const RESULT_COLUMNS = `i.position, i.line, i.id, i.fields, i.text, i.error AS input_error, r.text_cleaned, r.dedup_key, r.sentiment, r.is_claim, r.urgence,
@@ -50,7 +50,7 @@ export function resultRow(record: ResultRecord): ClassifiedRow {
 }
 
 export async function* runResults(pool: PgPool, runId: number): AsyncGenerator<ClassifiedRow> {
-  const client = await checkOut(pool);
+  const client = await pool.connect();
   try {
     const stream = client.query(
       new QueryStream(`SELECT ${RESULT_COLUMNS} FROM run_inputs i JOIN run_results r USING (run_id, position) WHERE i.run_id = $1 ORDER BY i.position`, [runId], { batchSize: 2000 }),

@@ -61,6 +61,8 @@ export async function connectPostgres(url: string, options: RetryOptions & { max
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, connectionTimeoutMillis: 5000 });
   // An idle connection dropped by a restarting server must not end the process; the next query reconnects.
   pool.on('error', () => undefined);
+  // Nor one lost while checked out: it also emits `error`, and the queries in flight already reject with it (and are retried).
+  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     await withRetry(() => pool.query('SELECT 1'), { attempts: 3, ...options });
   } catch (error) {
@@ -70,21 +72,10 @@ export async function connectPostgres(url: string, options: RetryOptions & { max
   return pool;
 }
 
-/**
- * A connection of the pool for several queries. A connection lost while it is
- * checked out also emits `error`, which would end the process unheard: the
- * queries in flight reject with it already, so the event itself is ignored.
- */
-export async function checkOut(pool: PgPool): Promise<PgClient> {
-  const client = await pool.connect();
-  client.on('error', () => undefined);
-  return client;
-}
-
 /** Runs `work` in a transaction on one connection; retried from the start on a transient error. */
 export async function inTransaction<T>(pool: PgPool, work: (client: PgClient) => Promise<T>, options: RetryOptions = {}): Promise<T> {
   return withRetry(async () => {
-    const client = await checkOut(pool);
+    const client = await pool.connect();
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -204,7 +195,7 @@ const MIGRATIONS: readonly string[] = [
 
 /** Brings the schema up to date; returns the versions applied (none when it was). */
 export async function migratePostgres(pool: PgPool): Promise<number[]> {
-  const client = await checkOut(pool);
+  const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     await client.query('CREATE TABLE IF NOT EXISTS fmc_schema (version INTEGER NOT NULL)');
