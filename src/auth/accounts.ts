@@ -85,11 +85,6 @@ export class AccountStore {
     return (await this.sql.all<UserRow>('SELECT * FROM users ORDER BY name')).map(toUser);
   }
 
-  async user(name: string): Promise<User | undefined> {
-    const row = await this.row(name);
-    return row === undefined ? undefined : toUser(row);
-  }
-
   /** Removes a user with its keys and sessions. */
   async removeUser(name: string): Promise<void> {
     await this.sql.run('DELETE FROM users WHERE id = ?', [(await this.existing(name)).id]);

@@ -5,12 +5,6 @@ export type Role = (typeof ROLES)[number];
 /** What a route needs: a role, or nothing (`public`: health, sign-in). */
 export type Access = Role | 'public';
 
-export const ROLE_DESCRIPTIONS: Record<Role, string> = {
-  viewer: 'reads runs, tweets, dashboards and exports',
-  analyst: 'also uploads, runs, classifies and cancels its own runs',
-  admin: 'also deletes any run and manages users, keys and the audit log',
-};
-
 export function roleAllows(role: Role, needed: Access): boolean {
   return needed === 'public' || ROLES.indexOf(role) >= ROLES.indexOf(needed);
 }

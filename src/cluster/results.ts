@@ -1,6 +1,6 @@
 /** A distributed run's rows, read back in input order as the pipeline's `ClassifiedRow`s. */
 import QueryStream from 'pg-query-stream';
-import type { FieldValue } from '../ingest/index.js';
+import type { FieldValue, InputRow } from '../ingest/index.js';
 import type { Labels } from '../labels.js';
 import type { ClassifiedRow, LabelSource } from '../pipeline/index.js';
 import type { PgPool } from '../store/postgres.js';
@@ -29,17 +29,22 @@ export interface ResultRecord {
   error: string | null;
 }
 
+/** A row of `run_inputs` as the reader gave it. */
+export function inputRow(record: { position: number; line: number; id: string; fields: string; text: string }, error: string | null): InputRow {
+  return {
+    index: record.position,
+    line: record.line,
+    id: record.id,
+    text: record.text,
+    fields: JSON.parse(record.fields) as Record<string, FieldValue>,
+    ...(error === null ? {} : { error }),
+  };
+}
+
 export function resultRow(record: ResultRecord): ClassifiedRow {
   const { sentiment, is_claim, urgence, topics, incident, confidence } = record;
   return {
-    row: {
-      index: record.position,
-      line: record.line,
-      id: record.id,
-      text: record.text,
-      fields: JSON.parse(record.fields) as Record<string, FieldValue>,
-      ...(record.input_error === null ? {} : { error: record.input_error }),
-    },
+    row: inputRow(record, record.input_error),
     textCleaned: record.text_cleaned,
     labels: { sentiment, is_claim, urgence, topics, incident, confidence } as Labels,
     duplicateOf: record.duplicate_of,

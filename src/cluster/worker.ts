@@ -11,13 +11,13 @@ import { stringify } from 'csv-stringify';
 import { from as copyFrom } from 'pg-copy-streams';
 import { PgLabelCache } from '../cache/postgres.js';
 import type { TweetClassifier } from '../classify/index.js';
-import type { FieldValue, InputRow } from '../ingest/index.js';
 import { createPipeline, type ClassifiedRow } from '../pipeline/index.js';
 import { foldText } from '../clean/index.js';
 import { dateOf } from '../store/index.js';
 import { inTransaction, withRetry, type PgPool } from '../store/postgres.js';
 import { failRun, finishIfComplete } from './finish.js';
 import { CHUNK_QUEUE, queuePrefix, redisConnection, type ChunkJob } from './queue.js';
+import { inputRow } from './results.js';
 
 export interface WorkerOptions {
   pool: PgPool;
@@ -44,14 +44,7 @@ async function classifyChunk(options: WorkerOptions, cache: PgLabelCache, job: C
   const { rows: records } = await withRetry(() =>
     pool.query<InputRecord>('SELECT position, line, id, fields, text, error FROM run_inputs WHERE run_id = $1 AND position >= $2 AND position < $3 ORDER BY position', [job.runId, job.firstPosition, job.firstPosition + job.rows]),
   );
-  const rows: InputRow[] = records.map((record) => ({
-    index: record.position,
-    line: record.line,
-    id: record.id,
-    text: record.text,
-    fields: JSON.parse(record.fields) as Record<string, FieldValue>,
-    ...(record.error === null ? {} : { error: record.error }),
-  }));
+  const rows = records.map((record) => inputRow(record, record.error));
   const pipeline = createPipeline({ mode: 'fast', classifier: options.classifier, cache });
   const classified: ClassifiedRow[] = [];
   try {

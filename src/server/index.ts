@@ -5,7 +5,7 @@ import { backupDataDir, backupFileName, newestBackupTime, openDatabase, pruneBac
 import { buildServer, type ServerOptions } from './app.js';
 import { isLoopback } from './auth.js';
 
-export { buildServer, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_RATE_LIMIT, type ServerOptions } from './app.js';
+export { buildServer, DEFAULT_MAX_UPLOAD_BYTES, type ServerOptions } from './app.js';
 
 export interface StartOptions extends Omit<ServerOptions, 'db'> {
   port: number;
