@@ -17,7 +17,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import pg from 'pg';
 import { AccountStore } from '../src/auth/index.js';
 import { loadClassifier } from '../src/classify/index.js';
-import { clusterBackends, openChunkQueue, runResults, startWorker, submitRun } from '../src/cluster/index.js';
+import { clusterBackends, failAbandonedRuns, openChunkQueue, runResults, startWorker, submitRun } from '../src/cluster/index.js';
 import { openInput } from '../src/ingest/index.js';
 import { toOutputRecord } from '../src/output/index.js';
 import { createPipeline } from '../src/pipeline/index.js';
@@ -410,4 +410,15 @@ test('PostgreSQL unreachable for a few seconds mid-run: retried with backoff, th
   assert.deepEqual(await waitForRun(pool, runId), { status: 'done', error: null });
   const stored = (await pool.query('SELECT COUNT(*)::int AS n, COUNT(DISTINCT position)::int AS positions FROM run_results WHERE run_id = $1', [runId])).rows[0];
   assert.deepEqual(stored, { n: rows, positions: rows });
+});
+
+test('a run whose upload stopped being stored (its replica died) is failed after two minutes, not left queued', async (t) => {
+  const { pool } = await cluster(t);
+  const insert = "INSERT INTO runs (input_name, mode, status, started_at, stored_at) VALUES ($1, 'fast', 'queued', now() - make_interval(secs => $2), now() - make_interval(secs => $2)) RETURNING id";
+  const stale = Number((await pool.query<{ id: string }>(insert, ['stale.csv', 600])).rows[0]?.id);
+  const fresh = Number((await pool.query<{ id: string }>(insert, ['fresh.csv', 10])).rows[0]?.id);
+  assert.deepEqual(await failAbandonedRuns(pool), [stale]);
+  const { rows } = await pool.query<{ id: string; status: string; error: string | null }>('SELECT id, status, error FROM runs ORDER BY id');
+  assert.deepEqual(rows.map((row) => [Number(row.id), row.status]), [[stale, 'failed'], [fresh, 'queued']]);
+  assert.match(rows[0]?.error ?? '', /stopped being stored .*send it again/);
 });

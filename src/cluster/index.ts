@@ -5,7 +5,7 @@
 export { failRun, finishIfComplete } from './finish.js';
 export { CHUNK_QUEUE, openChunkQueue, queueFigures, queuePrefix, redisConnection, type ChunkJob, type QueueFigures } from './queue.js';
 export { runResults } from './results.js';
-export { submitRun, type SubmitOptions } from './submit.js';
+export { failAbandonedRuns, submitRun, type SubmitOptions } from './submit.js';
 export { startWorker, type WorkerOptions } from './worker.js';
 export { clusterBackends } from './backends.js';
 export { PgRunReader } from './reader.js';

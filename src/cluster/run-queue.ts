@@ -16,7 +16,7 @@ import type { RunQueue, Upload } from '../server/backends.js';
 import type { LiveProgress, RunEnd, SyncClassifier } from '../server/jobs.js';
 import type { PgPool } from '../store/postgres.js';
 import { CHUNK_QUEUE, queueFigures, queuePrefix, redisConnection, type ChunkJob } from './queue.js';
-import { submitRun } from './submit.js';
+import { failAbandonedRuns, submitRun } from './submit.js';
 
 const JOB_ID = /^run(\d+)-chunk\d+$/;
 const REFRESH_MS = 5000;
@@ -171,6 +171,10 @@ export class ClusterRunQueue implements RunQueue {
   }
 
   private async refresh(): Promise<void> {
+    for (const runId of await failAbandonedRuns(this.pool)) {
+      this.log.warn({ runId }, 'a run whose upload stopped being stored is marked failed');
+      await this.announce(runId);
+    }
     const { rows } = await this.pool.query<{ status: string; n: number; stored: number; seconds: number }>(
       `SELECT r.status, COUNT(*)::int AS n,
               COALESCE(SUM((SELECT COALESCE(SUM(c.rows), 0) FROM run_chunks c WHERE c.run_id = r.id AND c.done)), 0)::int AS stored,

@@ -17,6 +17,19 @@ import type { Queue } from 'bullmq';
 
 export const DEFAULT_CHUNK_ROWS = 10_000;
 
+/** A run still being stored that has stored nothing for this long lost the process storing it. */
+export const ABANDONED_AFTER_SECONDS = 120;
+
+/** Fails the runs whose storing stopped (the replica or CLI storing them died); returns their ids. */
+export async function failAbandonedRuns(pool: PgPool, afterSeconds = ABANDONED_AFTER_SECONDS): Promise<number[]> {
+  const { rows } = await pool.query<{ id: string }>(
+    `UPDATE runs SET status = 'failed', finished_at = now(), error = 'its input stopped being stored (the process storing it stopped): send it again'
+     WHERE status = 'queued' AND chunks IS NULL AND COALESCE(stored_at, started_at) < now() - make_interval(secs => $1) RETURNING id`,
+    [afterSeconds],
+  );
+  return rows.map((row) => Number(row.id));
+}
+
 export interface SubmitOptions {
   inputPath: string;
   read: Pick<ReadOptions, 'textColumn' | 'idColumn' | 'encoding'>;
@@ -42,6 +55,7 @@ async function storeChunk(pool: PgPool, queue: Queue<ChunkJob>, runId: number, c
     const records = Readable.from(rows.map((row) => [runId, row.index, row.line, row.id, JSON.stringify(row.fields), row.text, row.error ?? null]));
     await pipeline(records, csv, copy);
     await client.query('INSERT INTO run_chunks (run_id, chunk, first_position, rows) VALUES ($1, $2, $3, $4) ON CONFLICT (run_id, chunk) DO NOTHING', [runId, chunk, firstPosition, rows.length]);
+    await client.query('UPDATE runs SET stored_at = now() WHERE id = $1', [runId]);
   });
   await queue.add('chunk', { runId, chunk, firstPosition, rows: rows.length }, { jobId: `run${runId}-chunk${chunk}` });
 }

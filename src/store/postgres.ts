@@ -191,6 +191,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX audit_at ON audit (at);
    ALTER TABLE run_results ADD COLUMN search TEXT NOT NULL DEFAULT '';
    ALTER TABLE run_results ADD COLUMN created_at TEXT;`,
+  // When the replica storing an upload last stored a chunk: a run whose storing stopped long ago is failed, not left queued.
+  `ALTER TABLE runs ADD COLUMN stored_at TIMESTAMPTZ;`,
 ];
 
 /** Brings the schema up to date; returns the versions applied (none when it was). */
