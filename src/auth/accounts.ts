@@ -33,10 +33,17 @@ export interface Session {
 }
 
 /** A mistake in what was asked (unknown user, taken name, bad role): the CLI exits 2, the API answers 400/404/409. */
+const STATUS_OF_KIND = { invalid: 400, missing: 404, conflict: 409 } as const;
+
 export class AccountError extends Error {
   override name = 'AccountError';
-  constructor(message: string, readonly kind: 'invalid' | 'missing' | 'conflict') {
+  constructor(message: string, readonly kind: keyof typeof STATUS_OF_KIND) {
     super(message);
+  }
+
+  /** The HTTP status the server's error handler answers with. */
+  get statusCode(): number {
+    return STATUS_OF_KIND[this.kind];
   }
 }
 

@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { loadClassifier } from '../classify/index.js';
-import { openChunkQueue, runResults, startWorker, submitRun } from '../cluster/index.js';
+import { openChunkQueue, runResults, startWorker, STORED_ROWS_SQL, submitRun } from '../cluster/index.js';
 import { serveWorkerMetrics } from '../cluster/worker-metrics.js';
 import { loadConfig } from '../config/index.js';
 import type { InputProblem } from '../ingest/index.js';
@@ -110,7 +110,7 @@ export async function classifyOnCluster(cluster: { databaseUrl: string; redisUrl
     for (;;) {
       const state = (
         await pool.query<{ status: string; error: string | null; stats: RunStats | null; done: number }>(
-          'SELECT r.status, r.error, r.stats, (SELECT COALESCE(SUM(c.rows), 0)::int FROM run_chunks c WHERE c.run_id = r.id AND c.done) AS done FROM runs r WHERE r.id = $1',
+          `SELECT r.status, r.error, r.stats, ${STORED_ROWS_SQL} AS done FROM runs r WHERE r.id = $1`,
           [runId],
         )
       ).rows[0];

@@ -7,6 +7,9 @@ import { LABEL_NAMES } from '../labels.js';
 import { StatsRecorder, type CacheCounts, type CachedPhase, type Phase, type RunStats } from '../pipeline/index.js';
 import { inTransaction, type PgClient, type PgPool } from '../store/postgres.js';
 
+/** SQL: the rows of run `r` stored so far (those of its finished chunks). */
+export const STORED_ROWS_SQL = '(SELECT COALESCE(SUM(c.rows), 0)::int FROM run_chunks c WHERE c.run_id = r.id AND c.done)';
+
 // The first row of each dedup key, and every later row of that key made its duplicate.
 const RESOLVE_DUPLICATES = `
   WITH firsts AS (

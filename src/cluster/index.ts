@@ -2,7 +2,7 @@
  * The distributed mode: PostgreSQL holds runs, rows and the shared label
  * cache; BullMQ on Redis hands chunks of a run to any number of workers.
  */
-export { failRun, finishIfComplete } from './finish.js';
+export { failRun, finishIfComplete, STORED_ROWS_SQL } from './finish.js';
 export { CHUNK_QUEUE, openChunkQueue, queueFigures, queuePrefix, redisConnection, type ChunkJob, type QueueFigures } from './queue.js';
 export { runResults } from './results.js';
 export { failAbandonedRuns, submitRun, type SubmitOptions } from './submit.js';

@@ -6,6 +6,7 @@ import type { RunStats } from '../pipeline/index.js';
 import type { RunDashboard, RunRecord, RunStatus, StoredTweet, TweetQuery } from '../store/index.js';
 import type { PgPool } from '../store/postgres.js';
 import type { RunReader } from '../server/backends.js';
+import { STORED_ROWS_SQL } from './finish.js';
 import { RESULT_COLUMNS, resultRow, runResults, type ResultRecord } from './results.js';
 
 interface RunRow {
@@ -26,7 +27,7 @@ interface RunRow {
 }
 
 const RUN_COLUMNS = `r.id, r.input_name, r.input_sha256, r.input_bytes, r.mode, r.status, r.started_at, r.finished_at, r.rows, r.stats, r.problems, r.error, r.owner,
-  (SELECT COALESCE(SUM(c.rows), 0)::int FROM run_chunks c WHERE c.run_id = r.id AND c.done) AS stored_rows`;
+  ${STORED_ROWS_SQL} AS stored_rows`;
 
 function toRecord(row: RunRow): RunRecord {
   return {

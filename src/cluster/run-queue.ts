@@ -15,6 +15,7 @@ import type { Mode, RunStats } from '../pipeline/index.js';
 import type { RunQueue, Upload } from '../server/backends.js';
 import type { LiveProgress, RunEnd, SyncClassifier } from '../server/jobs.js';
 import type { PgPool } from '../store/postgres.js';
+import { STORED_ROWS_SQL } from './finish.js';
 import { CHUNK_QUEUE, queueFigures, queuePrefix, redisConnection, type ChunkJob } from './queue.js';
 import { failAbandonedRuns, submitRun } from './submit.js';
 
@@ -106,7 +107,7 @@ export class ClusterRunQueue implements RunQueue {
     const run = (
       await this.pool.query<{ status: LiveProgress['status']; rows: number; chunks: number | null; stored: number; seconds: number }>(
         `SELECT r.status, r.rows, r.chunks, EXTRACT(EPOCH FROM now() - r.started_at)::float AS seconds,
-                (SELECT COALESCE(SUM(c.rows), 0)::int FROM run_chunks c WHERE c.run_id = r.id AND c.done) AS stored
+                ${STORED_ROWS_SQL} AS stored
          FROM runs r WHERE r.id = $1`,
         [runId],
       )
@@ -177,7 +178,7 @@ export class ClusterRunQueue implements RunQueue {
     }
     const { rows } = await this.pool.query<{ status: string; n: number; stored: number; seconds: number }>(
       `SELECT r.status, COUNT(*)::int AS n,
-              COALESCE(SUM((SELECT COALESCE(SUM(c.rows), 0) FROM run_chunks c WHERE c.run_id = r.id AND c.done)), 0)::int AS stored,
+              COALESCE(SUM(${STORED_ROWS_SQL}), 0)::int AS stored,
               COALESCE(MAX(EXTRACT(EPOCH FROM now() - r.started_at)), 0)::float AS seconds
        FROM runs r WHERE r.status IN ('queued', 'running') GROUP BY r.status`,
     );

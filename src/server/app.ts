@@ -174,7 +174,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const { accounts, audit, queue, runs } = backends;
   const tickets = new Tickets();
   const sessionLifetimeMs = (options.sessionHours ?? 12) * 3_600_000;
-  installAuth(app, { accounts, legacyToken: options.apiToken, sessionLifetimeMs }, tickets);
+  installAuth(app, { accounts, legacyToken: options.apiToken }, tickets);
 
   const metrics = createMetrics(queue);
   app.addHook('onResponse', async (request, reply) => metrics.observe(request.method, request.routeOptions.url ?? 'unknown', reply.statusCode, reply.elapsedTime / 1000));

@@ -16,6 +16,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | undefined;
+    /** The CSRF token of the session the request came with, if it came with one. */
+    csrfToken: string | undefined;
   }
 }
 
@@ -31,7 +33,6 @@ export interface AuthSettings {
   accounts: AccountStore;
   /** The old `--token`: one admin key. */
   legacyToken: string | undefined;
-  sessionLifetimeMs: number;
 }
 
 class AuthError extends Error {
@@ -68,16 +69,11 @@ export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, s
   else reply.setCookie(SESSION_COOKIE, session.token, { ...options, expires: new Date(session.expiresAt) });
 }
 
-/** The session behind the request's cookie, if live: the page's routes need its CSRF token. */
-export async function sessionOf(request: FastifyRequest, accounts: AccountStore): Promise<Awaited<ReturnType<AccountStore['session']>>> {
-  const token = request.cookies[SESSION_COOKIE];
-  return token === undefined ? undefined : accounts.session(token);
-}
-
 /** Adds the authentication hook to every /api route; `tickets` serves the ticket route. */
 export function installAuth(app: FastifyInstance, settings: AuthSettings, tickets: Tickets): void {
   const { accounts, legacyToken } = settings;
   app.decorateRequest('principal', undefined);
+  app.decorateRequest('csrfToken', undefined);
 
   async function authenticate(request: FastifyRequest, path: string, query: URLSearchParams): Promise<{ principal: Principal | undefined; csrfToken?: string }> {
     const authorization = request.headers.authorization;
@@ -90,7 +86,8 @@ export function installAuth(app: FastifyInstance, settings: AuthSettings, ticket
       if (principal === undefined) throw new AuthError(401, 'unknown or revoked API key');
       return { principal };
     }
-    const session = await sessionOf(request, accounts);
+    const cookie = request.cookies[SESSION_COOKIE];
+    const session = cookie === undefined ? undefined : await accounts.session(cookie);
     if (session !== undefined) return { principal: session.principal, csrfToken: session.csrfToken };
     const ticket = query.get('ticket');
     if (ticket !== null) {
@@ -112,6 +109,7 @@ export function installAuth(app: FastifyInstance, settings: AuthSettings, ticket
       const { principal, csrfToken } = await authenticate(request, url.pathname, url.searchParams);
       const access = request.routeOptions.config.access ?? 'admin';
       request.principal = principal;
+      request.csrfToken = csrfToken;
       if (principal !== undefined) request.log = reply.log = request.log.child({ user: principal.name });
       if (access === 'public') return;
       if (principal === undefined) throw new AuthError(401, 'sign in, or send Authorization: Bearer KEY');

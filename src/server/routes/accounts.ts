@@ -2,8 +2,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AccountError, ROLES, type AccountStore, type AuditLog } from '../../auth/index.js';
-import { sessionOf, setSessionCookie, type Tickets } from '../auth.js';
+import { ROLES, type AccountStore, type AuditLog } from '../../auth/index.js';
+import { SESSION_COOKIE, setSessionCookie, type Tickets } from '../auth.js';
 
 const ErrorBody = z.object({ statusCode: z.number(), error: z.string() });
 const User = z.object({ name: z.string(), role: z.enum(ROLES), source: z.enum(['local', 'oidc']), hasPassword: z.boolean(), createdAt: z.string() });
@@ -29,13 +29,6 @@ export interface AccountRoutesOptions {
   singleSignOn: boolean;
 }
 
-const STATUS_OF_ACCOUNT_ERROR = { invalid: 400, missing: 404, conflict: 409 } as const;
-
-/** Account mistakes become 400/404/409 with their message. */
-function asHttpError(error: unknown): unknown {
-  return error instanceof AccountError ? Object.assign(new Error(error.message), { statusCode: STATUS_OF_ACCOUNT_ERROR[error.kind] }) : error;
-}
-
 export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, options) => {
   const { accounts, audit, tickets } = options;
   const actor = (request: FastifyRequest) => request.principal?.name ?? 'anonymous';
@@ -44,7 +37,7 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
   app.get('/api/session', { config: { access: 'public' }, schema: { tags: ['session'], summary: 'who the caller is, and the CSRF token of its session', response: { 200: SessionView } } }, async (request) => {
     const principal = request.principal;
     if (principal === undefined) return { authenticated: false, singleSignOn: options.singleSignOn };
-    return { authenticated: true, user: principal.name, role: principal.role, via: principal.via, csrfToken: (await sessionOf(request, accounts))?.csrfToken, singleSignOn: options.singleSignOn };
+    return { authenticated: true, user: principal.name, role: principal.role, via: principal.via, csrfToken: request.csrfToken, singleSignOn: options.singleSignOn };
   });
 
   app.post(
@@ -67,7 +60,7 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
   );
 
   app.delete('/api/session', { config: { access: 'viewer' }, schema: { tags: ['session'], summary: 'sign out: ends the session', response: { 204: z.null() } } }, async (request, reply) => {
-    const token = request.cookies.fmc_session;
+    const token = request.cookies[SESSION_COOKIE];
     if (token !== undefined) await accounts.endSession(token);
     setSessionCookie(request, reply, undefined);
     await audit.record({ actor: actor(request), action: 'signout', ip: request.ip });
@@ -94,9 +87,7 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
     '/api/users',
     { config: admin, schema: { tags: ['accounts'], summary: 'add a user', body: z.object({ name: z.string(), role: z.enum(ROLES), password: z.string().optional() }), response: { 201: User, 400: ErrorBody, 409: ErrorBody } } },
     async (request, reply) => {
-      const user = await accounts.addUser(request.body.name, request.body.role, request.body.password).catch((error: unknown) => {
-        throw asHttpError(error);
-      });
+      const user = await accounts.addUser(request.body.name, request.body.role, request.body.password);
       await audit.record({ actor: actor(request), action: 'user.add', target: user.name, ip: request.ip, detail: `role ${user.role}` });
       return reply.code(201).send(user);
     },
@@ -106,22 +97,14 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
     '/api/users/:name',
     { config: admin, schema: { tags: ['accounts'], summary: "change a user's role", params: z.object({ name: z.string() }), body: z.object({ role: z.enum(ROLES) }), response: { 200: User, 404: ErrorBody } } },
     async (request) => {
-      try {
-        const user = await accounts.setRole(request.params.name, request.body.role);
-        await audit.record({ actor: actor(request), action: 'user.set-role', target: user.name, ip: request.ip, detail: `role ${user.role}` });
-        return user;
-      } catch (error) {
-        throw asHttpError(error);
-      }
+      const user = await accounts.setRole(request.params.name, request.body.role);
+      await audit.record({ actor: actor(request), action: 'user.set-role', target: user.name, ip: request.ip, detail: `role ${user.role}` });
+      return user;
     },
   );
 
   app.delete('/api/users/:name', { config: admin, schema: { tags: ['accounts'], summary: 'remove a user with its keys and sessions', params: z.object({ name: z.string() }), response: { 204: z.null(), 404: ErrorBody } } }, async (request, reply) => {
-    try {
-      await accounts.removeUser(request.params.name);
-    } catch (error) {
-      throw asHttpError(error);
-    }
+    await accounts.removeUser(request.params.name);
     await audit.record({ actor: actor(request), action: 'user.remove', target: request.params.name, ip: request.ip });
     return reply.code(204).send(null);
   });
@@ -130,13 +113,9 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
     '/api/users/:name/sessions',
     { config: admin, schema: { tags: ['accounts'], summary: 'end every sign-in session of a user', params: z.object({ name: z.string() }), response: { 200: z.object({ ended: z.number() }), 404: ErrorBody } } },
     async (request) => {
-      try {
-        const ended = await accounts.endSessionsOf(request.params.name);
-        await audit.record({ actor: actor(request), action: 'user.sign-out', target: request.params.name, ip: request.ip, detail: `${ended} session(s)` });
-        return { ended };
-      } catch (error) {
-        throw asHttpError(error);
-      }
+      const ended = await accounts.endSessionsOf(request.params.name);
+      await audit.record({ actor: actor(request), action: 'user.sign-out', target: request.params.name, ip: request.ip, detail: `${ended} session(s)` });
+      return { ended };
     },
   );
 
@@ -148,23 +127,15 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
     '/api/keys',
     { config: admin, schema: { tags: ['accounts'], summary: 'a new API key for a user: the key is in this answer only', body: z.object({ user: z.string(), name: z.string().optional() }), response: { 201: z.object({ id: z.string(), key: z.string() }), 404: ErrorBody } } },
     async (request, reply) => {
-      try {
-        const created = await accounts.createKey(request.body.user, request.body.name);
-        await audit.record({ actor: actor(request), action: 'key.create', target: created.id, ip: request.ip, detail: `for ${request.body.user}` });
-        return reply.code(201).send(created);
-      } catch (error) {
-        throw asHttpError(error);
-      }
+      const created = await accounts.createKey(request.body.user, request.body.name);
+      await audit.record({ actor: actor(request), action: 'key.create', target: created.id, ip: request.ip, detail: `for ${request.body.user}` });
+      return reply.code(201).send(created);
     },
   );
 
   app.delete('/api/keys/:id', { config: admin, schema: { tags: ['accounts'], summary: 'revoke an API key', params: z.object({ id: z.string() }), response: { 204: z.null(), 404: ErrorBody, 409: ErrorBody } } }, async (request, reply) => {
-    try {
-      const key = await accounts.revokeKey(request.params.id);
-      await audit.record({ actor: actor(request), action: 'key.revoke', target: key.id, ip: request.ip, detail: `of ${key.user}` });
-    } catch (error) {
-      throw asHttpError(error);
-    }
+    const key = await accounts.revokeKey(request.params.id);
+    await audit.record({ actor: actor(request), action: 'key.revoke', target: key.id, ip: request.ip, detail: `of ${key.user}` });
     return reply.code(204).send(null);
   });
 
