@@ -19,8 +19,11 @@ import { AccountStore } from '../src/auth/index.js';
 import { loadClassifier } from '../src/classify/index.js';
 import { clusterBackends, failAbandonedRuns, openChunkQueue, runResults, startWorker, submitRun } from '../src/cluster/index.js';
 import { openInput } from '../src/ingest/index.js';
+import { loadConfig, type FmcConfig } from '../src/config/index.js';
+import { createBackend, createLlmClassifier } from '../src/llm/index.js';
+import { startFakeLlm } from './fake-llm.js';
 import { toOutputRecord } from '../src/output/index.js';
-import { createPipeline } from '../src/pipeline/index.js';
+import { createPipeline, type RunStats } from '../src/pipeline/index.js';
 import { connectPostgres, migratePostgres, type PgPool } from '../src/store/postgres.js';
 import { postgresSql } from '../src/store/sql.js';
 import { fmc, fmcProcess, TEXTS, tempDir, writeTemp } from './helpers.js';
@@ -59,8 +62,10 @@ function tweetsWithDuplicates(rows: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function embeddedRecords(path: string) {
-  const pipeline = createPipeline({ mode: 'fast' });
+/** The embedded pipeline's records of a file: `fast`, or with an LLM phase. */
+async function embeddedRecords(path: string, withLlm?: { mode: 'balanced' | 'precise'; llm: FmcConfig['llm'] }) {
+  const llm = withLlm === undefined ? undefined : { classifier: createLlmClassifier(createBackend(withLlm.llm), withLlm.llm), budget: withLlm.llm.budget, minSample: withLlm.llm.minSample };
+  const pipeline = createPipeline({ mode: withLlm?.mode ?? 'fast', llm });
   const records = [];
   for await (const row of pipeline.run((await openInput(path)).rows)) records.push(toOutputRecord(row));
   return records;
@@ -110,13 +115,105 @@ test('two workers on small chunks give the embedded output row for row: ids, ord
   assert.equal((await pool.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM cache')).rows[0]?.n, cached);
 });
 
+test('balanced and precise on the cluster: the sample is chosen from every local label, its batches are jobs for the workers, and the output equals the embedded one', async (t) => {
+  const { databaseUrl, redisUrl, pool } = await cluster(t);
+  const fake = await startFakeLlm();
+  const llm = { ...loadConfig({ flags: { llm: { url: fake.url, batchSize: '7' } }, env: {} }).llm, budget: 0.05, minSample: 30 };
+  const path = writeTemp('tweets.csv', tweetsWithDuplicates(2500));
+  const queue = openChunkQueue({ databaseUrl, redisUrl });
+  const workers = [1, 2].map(() => startWorker({ pool, cluster: { databaseUrl, redisUrl }, classifier: loadClassifier(), llm: () => createLlmClassifier(createBackend(llm), llm), concurrency: 2 }));
+  t.after(async () => {
+    await Promise.all(workers.map((worker) => worker.close()));
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await fake.close();
+  });
+  const askedByCluster: string[] = [];
+  for (const mode of ['balanced', 'precise'] as const) {
+    const requestsBefore = fake.seen.length;
+    const { runId } = await submitRun(pool, queue, { inputPath: path, read: {}, mode, llm, chunkRows: 300 });
+    assert.deepEqual(await waitForRun(pool, runId), { status: 'done', error: null }, mode);
+    askedByCluster.push(...fake.seen.slice(requestsBefore).flatMap((request) => request.tweets.map((tweet) => tweet.texte)));
+    const distributed = [];
+    for await (const row of runResults(pool, runId)) distributed.push(toOutputRecord(row));
+    const embedded = await embeddedRecords(path, { mode, llm });
+    assert.deepEqual(distributed, embedded, mode);
+    const fromLlm = embedded.filter((record) => record.label_source === 'llm');
+    const unique = embedded.filter((record) => record.error === undefined && record.duplicate_of === '').length;
+    const { stats, batches } = (
+      await pool.query<{ stats: RunStats; batches: number }>('SELECT stats, (SELECT COUNT(*)::int FROM run_llm_batches b WHERE b.run_id = r.id) AS batches FROM runs r WHERE id = $1', [runId])
+    ).rows[0] as { stats: RunStats; batches: number };
+    const sampled = mode === 'precise' ? unique : Math.max(Math.ceil(unique * 0.05), 30);
+    assert.equal(stats.llm?.sampled, sampled, mode);
+    assert.equal(batches, Math.ceil(sampled / 100), mode);
+    // Duplicates of a sampled tweet take its LLM labels, in other chunks too.
+    assert.ok(fromLlm.length > sampled, `${mode}: ${fromLlm.length} rows with LLM labels`);
+    if (mode === 'precise') assert.equal(stats.cache?.llm?.misses, unique - Math.max(Math.ceil(unique * 0.05), 30), 'precise finds the balanced sample in the shared cache');
+  }
+  // Each distinct tweet was asked once over both runs.
+  assert.equal(new Set(askedByCluster).size, askedByCluster.length, 'no tweet asked twice');
+
+  // Through an API replica: the run shows its LLM phase while the workers ask, then the LLM's figures.
+  fake.setDelay(30);
+  const replica = await server({ backends: (log) => clusterBackends({ databaseUrl, redisUrl }, { modelPath: undefined, llm: { budget: 0.3, minSample: 0 } }, log), dataDir: tempDir() });
+  t.after(() => replica.close());
+  const created = await upload(replica, 'other.csv', tweetsWithDuplicates(3000).replaceAll('message', 'tweet'), { mode: 'balanced' });
+  assert.equal(created.statusCode, 202, created.body);
+  const runId = created.json().id as number;
+  const phases = new Set<string>();
+  for (let run = (await replica.inject(`/api/runs/${runId}`)).json(); run.status !== 'done'; run = (await replica.inject(`/api/runs/${runId}`)).json()) {
+    assert.notEqual(run.status, 'failed', JSON.stringify(run));
+    if (run.progress?.phase === 'llm') {
+      phases.add('llm');
+      const { done, total } = run.progress.phases.llm;
+      assert.ok(total > 0 && done <= total, JSON.stringify(run.progress));
+    }
+    await sleep(20);
+  }
+  assert.ok(phases.has('llm'), 'the LLM phase was seen');
+  const done = (await replica.inject(`/api/runs/${runId}`)).json();
+  // Every sampled tweet answered: by the LLM, or from the shared cache (the retweets are the earlier runs' texts).
+  assert.deepEqual(done.stats.llm.fallbacks, {});
+  assert.equal(done.stats.llm.answered + done.stats.cache.llm.memory + done.stats.cache.llm.disk, done.stats.llm.sampled);
+  assert.ok(done.stats.llm.sampled > 0);
+});
+
+test('an LLM that is down on the cluster: the run ends done with the local labels and says why', async (t) => {
+  const { databaseUrl, redisUrl, pool } = await cluster(t);
+  const gone = await startFakeLlm();
+  await gone.close();
+  const llm = { ...loadConfig({ flags: { llm: { url: gone.url, backoffMs: '1', retries: '1' } }, env: {} }).llm, budget: 0.5, minSample: 0 };
+  const path = writeTemp('tweets.csv', tweetsWithDuplicates(1200));
+  const queue = openChunkQueue({ databaseUrl, redisUrl });
+  const worker = startWorker({ pool, cluster: { databaseUrl, redisUrl }, classifier: loadClassifier(), llm: () => createLlmClassifier(createBackend(llm), llm), concurrency: 2 });
+  t.after(async () => {
+    await worker.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+  });
+  const { runId } = await submitRun(pool, queue, { inputPath: path, read: {}, mode: 'balanced', llm, chunkRows: 500 });
+  assert.deepEqual(await waitForRun(pool, runId), { status: 'done', error: null });
+  const distributed = [];
+  for await (const row of runResults(pool, runId)) distributed.push(toOutputRecord(row));
+  assert.deepEqual(distributed, await embeddedRecords(path), 'every row keeps its local labels');
+  const stats = (await pool.query<{ stats: RunStats }>('SELECT stats FROM runs WHERE id = $1', [runId])).rows[0]?.stats;
+  assert.ok(stats?.llm !== undefined);
+  assert.equal(stats.llm.answered, 0);
+  assert.match(stats.llm.breakerOpened ?? '', /requests failed in a row/);
+  const kept = Object.values(stats.llm.fallbacks).reduce((sum, count) => sum + count, 0);
+  assert.equal(kept, stats.llm.sampled, `every sampled tweet kept its local labels, with a reason: ${JSON.stringify(stats.llm.fallbacks)}`);
+  assert.ok((stats.llm.fallbacks['circuit breaker open'] ?? 0) > 0, 'batches after the breaker opened did not ask');
+});
+
 test('fmc classify --database-url --redis-url with fmc worker processes writes the same file as fmc classify on one machine', async (t) => {
   const { databaseUrl, redisUrl } = await cluster(t);
   const env = { FMC_DATABASE_URL: databaseUrl, FMC_REDIS_URL: redisUrl };
-  const worker = fmcProcess(['worker', '--metrics-port', '0'], env);
+  const fake = await startFakeLlm();
+  const worker = fmcProcess(['worker', '--metrics-port', '0', '--llm-url', fake.url], env);
   t.after(async () => {
     worker.child.kill('SIGTERM');
     assert.equal((await worker.done).code, 0);
+    await fake.close();
   });
   let workerLog = '';
   const metricsUrl = await new Promise<string>((resolve, reject) => {
@@ -139,7 +236,14 @@ test('fmc classify --database-url --redis-url with fmc worker processes writes t
   assert.match(metrics, /^fmc_rows_classified_total 234$/m);
   assert.match(metrics, /^fmc_queue_depth 0$/m);
   assert.match(metrics, /^fmc_queue_oldest_age_seconds 0$/m);
-  assert.match(fmc(['classify', 'examples/demo_tweets.csv', '--mode', 'balanced'], undefined, env).stderr, /mode balanced does not run on the cluster yet/);
+  // balanced: the workers ask their LLM about the sample; the file is the one classify writes on one machine with the same LLM.
+  const [balancedOut, localBalancedOut] = [join(tempDir(), 'cluster.csv'), join(tempDir(), 'local.csv')];
+  const balanced = await fmcProcess(['classify', 'examples/demo_tweets.csv', '--mode', 'balanced', '--out', balancedOut], env).done;
+  assert.equal(balanced.code, 0, balanced.stderr);
+  assert.match(balanced.stderr, /LLM \(model mistral on http:\/\/127\.0\.0\.1:\d+\): 100 tweets sampled · 100 answered/);
+  assert.equal((await fmcProcess(['classify', 'examples/demo_tweets.csv', '--mode', 'balanced', '--out', localBalancedOut, '--llm-url', fake.url, '--no-cache']).done).code, 0);
+  assert.equal(readFileSync(balancedOut, 'utf8'), readFileSync(localBalancedOut, 'utf8'));
+  assert.match(await (await fetch(metricsUrl)).text(), /^fmc_worker_llm_tweets_total 100$/m);
 
   // fmc serve on the same cluster: ready when its database and Redis answer, its users in PostgreSQL.
   assert.equal(fmc(['users', 'add', 'ops', '--role', 'admin', '--password-stdin'], 'a long enough password\n', env).code, 0);
@@ -210,7 +314,7 @@ test('an unreachable database at start, or half a cluster, is a clear error', ()
 
 test('API replicas on the cluster: upload to one, follow and read on another; accounts shared; the output equals the embedded one', async (t) => {
   const { databaseUrl, redisUrl, pool } = await cluster(t);
-  const backends = (log: FastifyBaseLogger) => clusterBackends({ databaseUrl, redisUrl }, undefined, log);
+  const backends = (log: FastifyBaseLogger) => clusterBackends({ databaseUrl, redisUrl }, { modelPath: undefined, llm: { budget: 0.2, minSample: 100 } }, log);
   const [first, second] = await Promise.all([1, 2].map(() => server({ backends, rateLimitRedisUrl: redisUrl, dataDir: tempDir() })));
   const worker = startWorker({ pool, cluster: { databaseUrl, redisUrl }, classifier: loadClassifier(), concurrency: 1 });
   t.after(async () => {
@@ -274,7 +378,7 @@ async function readEvents(response: Response, stop: (event: { id: string; event:
 
 test('an API replica killed while a client follows a run: the client reconnects to another with Last-Event-ID and sees the end', async (t) => {
   const { databaseUrl, redisUrl, pool } = await cluster(t);
-  const backends = (log: FastifyBaseLogger) => clusterBackends({ databaseUrl, redisUrl }, undefined, log);
+  const backends = (log: FastifyBaseLogger) => clusterBackends({ databaseUrl, redisUrl }, { modelPath: undefined, llm: { budget: 0.2, minSample: 100 } }, log);
   const [doomed, survivor] = await Promise.all([1, 2].map(() => server({ backends, dataDir: tempDir() })));
   assert.ok(doomed !== undefined && survivor !== undefined);
   const [doomedUrl, survivorUrl] = await Promise.all([doomed.listen({ port: 0, host: '127.0.0.1' }), survivor.listen({ port: 0, host: '127.0.0.1' })]);

@@ -64,6 +64,7 @@ function tweetsOf(body: Record<string, unknown>): AskedTweet[] {
 export async function startFakeLlm(options: FakeLlmOptions = {}) {
   const models = options.models ?? ['mistral:latest'];
   const seen: ChatRequestSeen[] = [];
+  let delayMs = options.delayMs ?? 0;
   let inFlight = 0;
   let maxInFlight = 0;
   const reply = options.reply ?? ((tweets) => ({ items: tweets.map(labelsFor) }));
@@ -90,7 +91,7 @@ export async function startFakeLlm(options: FakeLlmOptions = {}) {
         await new Promise((resolve) => response.on('close', resolve));
         return;
       }
-      if (options.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       if ('status' in answer) {
         send(response, answer.status, route === 'ollama' ? { error: answer.error } : { error: { message: answer.error } });
         return;
@@ -147,6 +148,10 @@ export async function startFakeLlm(options: FakeLlmOptions = {}) {
     url: `http://127.0.0.1:${port}`,
     seen,
     maxInFlight: () => maxInFlight,
+    /** Milliseconds before each answer from now on. */
+    setDelay: (ms: number) => {
+      delayMs = ms;
+    },
     /** Stops answering at once, as a server that is killed. */
     kill: () => {
       server.close();

@@ -70,9 +70,8 @@ async function openRows(out: string | undefined, format: OutputFormat): Promise<
   };
 }
 
-/** On the cluster: the workers classify (with their model and the shared cache), this process reads and writes. */
-async function classifyOnClusterCommand(inputPath: string, options: ClassifyOptions, cluster: NonNullable<FmcConfig['cluster']>, format: OutputFormat): Promise<void> {
-  if (options.mode !== 'fast') throw new UsageError(`mode ${options.mode} does not run on the cluster yet: use --mode fast, or classify on this machine`);
+/** On the cluster: the workers classify (with their model, their LLM and the shared cache), this process reads and writes. */
+async function classifyOnClusterCommand(inputPath: string, options: ClassifyOptions, config: FmcConfig & { cluster: NonNullable<FmcConfig['cluster']> }, format: OutputFormat): Promise<void> {
   if (options.model !== undefined) throw new UsageError('--model: on the cluster, the workers classify with their own model (fmc worker --model)');
   if (!options.cache) throw new UsageError('--no-cache: on the cluster, the workers read and fill the shared cache (clear it in PostgreSQL to start afresh)');
   const { classifyOnCluster } = await import('./cluster.js');
@@ -80,8 +79,11 @@ async function classifyOnClusterCommand(inputPath: string, options: ClassifyOpti
   const rows = await openRows(options.out, format);
   let result: Awaited<ReturnType<typeof classifyOnCluster>>;
   try {
-    result = await classifyOnCluster(cluster, {
+    result = await classifyOnCluster(config.cluster, {
       inputPath,
+      // The workers ask their LLM; the sample's size is this run's.
+      mode: options.mode,
+      llm: config.llm,
       read: { textColumn: options.textColumn, idColumn: options.idColumn, encoding: options.encoding },
       writer: rows.writer,
       progress,
@@ -101,7 +103,7 @@ export async function classifyCommand(inputPath: string, rawOptions: unknown): P
   const options = ClassifyOptions.parse(rawOptions);
   const format = outputFormat(options.out);
   const config = loadConfig({ flags: configFlags(options) });
-  if (config.cluster !== undefined) return classifyOnClusterCommand(inputPath, options, config.cluster, format);
+  if (config.cluster !== undefined) return classifyOnClusterCommand(inputPath, options, { ...config, cluster: config.cluster }, format);
   const progress = createProgress({ quiet: options.quiet });
   const classifier = loadClassifier(options.model);
   // The LLM libraries load only for the modes that use them.

@@ -6,12 +6,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { loadClassifier } from '../classify/index.js';
-import { openChunkQueue, runResults, startWorker, STORED_ROWS_SQL, submitRun } from '../cluster/index.js';
+import { LLM_ANSWERED_SQL, openChunkQueue, runResults, startWorker, STORED_ROWS_SQL, submitRun } from '../cluster/index.js';
 import { serveWorkerMetrics } from '../cluster/worker-metrics.js';
 import { loadConfig } from '../config/index.js';
 import type { InputProblem } from '../ingest/index.js';
 import type { RowWriter } from '../output/index.js';
-import type { RunStats } from '../pipeline/index.js';
+import type { Mode, RunStats } from '../pipeline/index.js';
 import { connectPostgres, migratePostgres, type PgPool } from '../store/postgres.js';
 import { UsageError } from './errors.js';
 import type { Progress } from './progress.js';
@@ -54,15 +54,23 @@ const WorkerOptions = SettingsFlags.extend({
 
 export async function workerCommand(rawOptions: unknown): Promise<void> {
   const options = WorkerOptions.parse(rawOptions);
+  const settings = loadConfig({ flags: configFlags(options) });
   const cluster = clusterOf(options);
   const pool = await openDatabase(cluster.databaseUrl);
+  // The LLM of balanced and precise runs, as configured for this worker (`--llm-url`, FMC_LLM_URL, the config file).
+  const { createBackend, createLlmClassifier } = await import('../llm/index.js');
+  const backend = createBackend(settings.llm);
   const worker = startWorker({
     pool,
     cluster,
     classifier: loadClassifier(options.model),
+    llm: () => createLlmClassifier(backend, settings.llm),
     concurrency: options.concurrency,
     lockMs: options.lockSeconds * 1000,
-    onChunk: (job, ms) => process.stderr.write(`${JSON.stringify({ level: 'info', msg: 'chunk stored', runId: job.runId, chunk: job.chunk, rows: job.rows, ms: Math.round(ms) })}\n`),
+    onJob: (job, ms) => {
+      const what = job.kind === 'chunk' ? { msg: 'chunk stored', chunk: job.chunk, rows: job.rows } : { msg: 'LLM batch stored', batch: job.batch, tweets: job.tweets };
+      process.stderr.write(`${JSON.stringify({ level: 'info', ...what, runId: job.runId, ms: Math.round(ms) })}\n`);
+    },
   });
   worker.on('error', (error) => process.stderr.write(`${JSON.stringify({ level: 'warn', msg: 'queue error', error: error.message })}\n`));
   await worker.waitUntilReady();
@@ -83,6 +91,8 @@ export async function workerCommand(rawOptions: unknown): Promise<void> {
 
 export interface ClusterRun {
   inputPath: string;
+  mode: Mode;
+  llm: { budget: number; minSample: number };
   read: { textColumn?: string; idColumn?: string; encoding?: string };
   writer: RowWriter;
   progress: Progress;
@@ -98,7 +108,8 @@ export async function classifyOnCluster(cluster: { databaseUrl: string; redisUrl
     const { runId, rows } = await submitRun(pool, queue, {
       inputPath: run.inputPath,
       read: run.read,
-      mode: 'fast',
+      mode: run.mode,
+      llm: run.llm,
       onProblem: run.onProblem,
       onRead: (read, bytes, totalBytes) => {
         if (!started) run.progress.start('submit', totalBytes);
@@ -109,13 +120,14 @@ export async function classifyOnCluster(cluster: { databaseUrl: string; redisUrl
     if ((await queue.getWorkersCount()) === 0) process.stderr.write('no worker is connected yet: start one (or more) with `fmc worker --database-url … --redis-url …`; waiting\n');
     for (;;) {
       const state = (
-        await pool.query<{ status: string; error: string | null; stats: RunStats | null; done: number }>(
-          `SELECT r.status, r.error, r.stats, ${STORED_ROWS_SQL} AS done FROM runs r WHERE r.id = $1`,
+        await pool.query<{ status: string; error: string | null; stats: RunStats | null; done: number; llm_tweets: number | null; llm_done: number }>(
+          `SELECT r.status, r.error, r.stats, ${STORED_ROWS_SQL} AS done, r.llm_tweets, ${LLM_ANSWERED_SQL} AS llm_done FROM runs r WHERE r.id = $1`,
           [runId],
         )
       ).rows[0];
       if (state === undefined) throw new Error(`run ${runId} was deleted while it ran`);
-      run.progress.phase('classify (workers)', state.done, Math.max(1, rows));
+      if (state.llm_tweets !== null && state.llm_tweets > 0) run.progress.phase('llm (workers)', state.llm_done, state.llm_tweets);
+      else run.progress.phase('classify (workers)', state.done, Math.max(1, rows));
       if (state.status === 'failed') throw new Error(`run ${runId} failed on the cluster: ${state.error}`);
       if (state.status === 'done' && state.stats !== null) {
         for await (const row of runResults(pool, runId)) {

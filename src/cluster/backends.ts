@@ -10,7 +10,11 @@ import { PgRunReader } from './reader.js';
 import { ClusterRunQueue } from './run-queue.js';
 
 /** Connects (a clear error naming an unreachable database), migrates under the lock, and opens the queue. */
-export async function clusterBackends(cluster: { databaseUrl: string; redisUrl: string }, modelPath: string | undefined, log: FastifyBaseLogger): Promise<ServerBackends> {
+export async function clusterBackends(
+  cluster: { databaseUrl: string; redisUrl: string },
+  settings: { modelPath: string | undefined; llm: { budget: number; minSample: number } },
+  log: FastifyBaseLogger,
+): Promise<ServerBackends> {
   const pool = await connectPostgres(cluster.databaseUrl);
   await migratePostgres(pool);
   const queue = openChunkQueue(cluster);
@@ -19,7 +23,7 @@ export async function clusterBackends(cluster: { databaseUrl: string; redisUrl: 
     runs: new PgRunReader(pool),
     accounts: new AccountStore(sql),
     audit: new AuditLog(sql),
-    queue: new ClusterRunQueue(pool, queue, cluster, new SyncClassifier(modelPath), log),
+    queue: new ClusterRunQueue(pool, queue, cluster, new SyncClassifier(settings.modelPath), settings.llm, log),
     ready: async () => {
       await pool.query('SELECT 1');
       // A round trip to Redis.

@@ -1,15 +1,34 @@
-/** The work queue of the distributed mode: BullMQ on Redis, one job per chunk of a run. */
+/** The work queue of the distributed mode: BullMQ on Redis, one job per chunk of a run, then one per batch of its LLM sample. */
 import { Queue, type ConnectionOptions } from 'bullmq';
 
 export const CHUNK_QUEUE = 'fmc-chunks';
 
-/** A chunk of a run: rows `[firstPosition, firstPosition + rows)`. */
+/** A chunk of a run: rows `[firstPosition, firstPosition + rows)`, classified by rules and model. */
 export interface ChunkJob {
+  kind: 'chunk';
   runId: number;
   chunk: number;
   firstPosition: number;
   rows: number;
 }
+
+/** A batch of the LLM sample of a `balanced` or `precise` run (its positions are in `run_llm_batches`). */
+export interface LlmJob {
+  kind: 'llm';
+  runId: number;
+  batch: number;
+  tweets: number;
+}
+
+/** What workers take from the queue. */
+export type RunJob = ChunkJob | LlmJob;
+
+/** A job's id says its run: `run12-chunk3`, `run12-llm0`. */
+export function jobIdOf(job: Pick<ChunkJob, 'kind' | 'runId' | 'chunk'> | Pick<LlmJob, 'kind' | 'runId' | 'batch'>): string {
+  return job.kind === 'chunk' ? `run${job.runId}-chunk${job.chunk}` : `run${job.runId}-llm${job.batch}`;
+}
+
+export const RUN_OF_JOB_ID = /^run(\d+)-(?:chunk|llm)\d+$/;
 
 /** The Redis URL as BullMQ's connection options (`redis://[user:password@]host:port/db`, `rediss://` for TLS). */
 export function redisConnection(url: string): ConnectionOptions {
@@ -35,8 +54,8 @@ export function queuePrefix(databaseUrl: string): string {
   return `fmc:${decodeURIComponent(new URL(databaseUrl).pathname.slice(1)) || 'postgres'}`;
 }
 
-export function openChunkQueue(cluster: { databaseUrl: string; redisUrl: string }): Queue<ChunkJob> {
-  return new Queue<ChunkJob>(CHUNK_QUEUE, {
+export function openChunkQueue(cluster: { databaseUrl: string; redisUrl: string }): Queue<RunJob> {
+  return new Queue<RunJob>(CHUNK_QUEUE, {
     connection: redisConnection(cluster.redisUrl),
     prefix: queuePrefix(cluster.databaseUrl),
     defaultJobOptions: {
@@ -56,7 +75,7 @@ export interface QueueFigures {
   oldestWaitingSeconds: number;
 }
 
-export async function queueFigures(queue: Queue<ChunkJob>): Promise<QueueFigures> {
+export async function queueFigures(queue: Queue<RunJob>): Promise<QueueFigures> {
   const counts = await queue.getJobCounts('wait', 'delayed', 'prioritized', 'active');
   const [oldest] = await queue.getJobs(['wait'], 0, 0, true);
   return {

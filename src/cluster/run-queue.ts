@@ -15,15 +15,15 @@ import type { Mode, RunStats } from '../pipeline/index.js';
 import type { RunQueue, Upload } from '../server/backends.js';
 import type { LiveProgress, RunEnd, SyncClassifier } from '../server/jobs.js';
 import type { PgPool } from '../store/postgres.js';
-import { STORED_ROWS_SQL } from './finish.js';
-import { CHUNK_QUEUE, queueFigures, queuePrefix, redisConnection, type ChunkJob } from './queue.js';
+import { LLM_ANSWERED_SQL, STORED_ROWS_SQL } from './finish.js';
+import { CHUNK_QUEUE, queueFigures, queuePrefix, redisConnection, jobIdOf, RUN_OF_JOB_ID, type RunJob } from './queue.js';
 import { failAbandonedRuns, submitRun } from './submit.js';
 
-const JOB_ID = /^run(\d+)-chunk\d+$/;
 const REFRESH_MS = 5000;
 
 export class ClusterRunQueue implements RunQueue {
   readonly events = new EventEmitter();
+  readonly usesOwnLlm = false;
   private draining = false;
   private closed = false;
   private readonly submitting = new Set<Promise<unknown>>();
@@ -35,16 +35,18 @@ export class ClusterRunQueue implements RunQueue {
 
   constructor(
     private readonly pool: PgPool,
-    private readonly queue: Queue<ChunkJob>,
+    private readonly queue: Queue<RunJob>,
     cluster: { databaseUrl: string; redisUrl: string },
     private readonly sync: SyncClassifier,
+    /** `balanced`: the share of unique tweets sent to the LLM, and the least number sent. */
+    private readonly llm: { budget: number; minSample: number },
     private readonly log: FastifyBaseLogger,
   ) {
     this.events.setMaxListeners(0);
     this.queueEvents = new QueueEvents(CHUNK_QUEUE, { connection: redisConnection(cluster.redisUrl), prefix: queuePrefix(cluster.databaseUrl) });
     for (const event of ['completed', 'failed'] as const) {
       this.queueEvents.on(event, ({ jobId }: { jobId: string }) => {
-        const match = JOB_ID.exec(jobId);
+        const match = RUN_OF_JOB_ID.exec(jobId);
         if (match !== null) void this.announce(Number(match[1])).catch((error: unknown) => this.log.warn({ err: error }, 'progress of a chunk could not be read'));
       });
     }
@@ -75,13 +77,13 @@ export class ClusterRunQueue implements RunQueue {
 
   /** Records the run and returns its id at once; its rows are stored and queued chunk by chunk after. */
   submit(upload: Upload): Promise<number> {
-    if (upload.mode !== 'fast') return Promise.reject(Object.assign(new Error(`mode ${upload.mode} does not run on the cluster yet: use mode fast`), { statusCode: 400 }));
     return new Promise<number>((resolve, reject) => {
       let recorded: number | undefined;
       const submission = submitRun(this.pool, this.queue, {
         inputPath: upload.path,
         read: { textColumn: upload.textColumn },
         mode: upload.mode,
+        llm: this.llm,
         inputName: upload.name,
         owner: upload.owner,
         onRecorded: (runId) => {
@@ -105,9 +107,10 @@ export class ClusterRunQueue implements RunQueue {
 
   async progress(runId: number): Promise<LiveProgress | undefined> {
     const run = (
-      await this.pool.query<{ status: LiveProgress['status']; rows: number; chunks: number | null; stored: number; seconds: number }>(
-        `SELECT r.status, r.rows, r.chunks, EXTRACT(EPOCH FROM now() - r.started_at)::float AS seconds,
-                ${STORED_ROWS_SQL} AS stored
+      await this.pool.query<{ status: LiveProgress['status']; rows: number; chunks: number | null; stored: number; seconds: number; llm_tweets: number | null; llm_done: number }>(
+        `SELECT r.status, r.rows, r.chunks, EXTRACT(EPOCH FROM now() - r.started_at)::float AS seconds, r.llm_tweets,
+                ${STORED_ROWS_SQL} AS stored,
+                ${LLM_ANSWERED_SQL} AS llm_done
          FROM runs r WHERE r.id = $1`,
         [runId],
       )
@@ -116,12 +119,17 @@ export class ClusterRunQueue implements RunQueue {
     // The total is known once the whole input is stored (`chunks` set).
     const total = run.chunks === null ? undefined : run.rows;
     const rowsPerSecond = run.seconds > 0 ? Math.round(run.stored / run.seconds) : 0;
+    const classify = { done: run.stored, total };
+    if (run.llm_tweets !== null && run.llm_tweets > 0) {
+      // The LLM phase: its sample is chosen (every row is classified) and its batches are being answered.
+      return { status: 'running', phase: 'llm', rows: run.stored, phases: { classify, llm: { done: run.llm_done, total: run.llm_tweets } }, rowsPerSecond, etaSeconds: undefined, error: undefined };
+    }
     const share = total === undefined || total === 0 ? undefined : run.stored / total;
     return {
       status: run.stored > 0 ? 'running' : run.status,
       phase: 'classify',
       rows: run.stored,
-      phases: { classify: { done: run.stored, total } },
+      phases: { classify },
       rowsPerSecond,
       etaSeconds: share === undefined || share === 0 ? undefined : Math.round((run.seconds / share) * (1 - share)),
       error: undefined,
@@ -131,9 +139,11 @@ export class ClusterRunQueue implements RunQueue {
   async cancel(runId: number): Promise<boolean> {
     const changed = (await this.pool.query("UPDATE runs SET status = 'failed', finished_at = now(), error = 'cancelled' WHERE id = $1 AND status IN ('queued', 'running')", [runId])).rowCount ?? 0;
     if (changed === 0) return false;
-    // Chunks not taken yet are dropped; a worker holding one finds the run cancelled and stores nothing.
-    const { rows } = await this.pool.query<{ chunk: number }>('SELECT chunk FROM run_chunks WHERE run_id = $1 AND NOT done', [runId]);
-    await Promise.all(rows.map(({ chunk }) => this.queue.remove(`run${runId}-chunk${chunk}`).catch(() => 0)));
+    // Jobs not taken yet are dropped; a worker holding one finds the run cancelled and stores nothing.
+    const { rows: chunks } = await this.pool.query<{ chunk: number }>('SELECT chunk FROM run_chunks WHERE run_id = $1 AND NOT done', [runId]);
+    const { rows: batches } = await this.pool.query<{ batch: number }>('SELECT batch FROM run_llm_batches WHERE run_id = $1 AND NOT done', [runId]);
+    const jobIds = [...chunks.map(({ chunk }) => jobIdOf({ kind: 'chunk', runId, chunk })), ...batches.map(({ batch }) => jobIdOf({ kind: 'llm', runId, batch }))];
+    await Promise.all(jobIds.map((jobId) => this.queue.remove(jobId).catch(() => 0)));
     await this.announce(runId);
     return true;
   }

@@ -12,7 +12,7 @@ import { openRunInput } from '../jobs/index.js';
 import type { Mode } from '../pipeline/index.js';
 import { inTransaction, type PgPool } from '../store/postgres.js';
 import { finishIfComplete } from './finish.js';
-import type { ChunkJob } from './queue.js';
+import { jobIdOf, type ChunkJob, type RunJob } from './queue.js';
 import type { Queue } from 'bullmq';
 
 export const DEFAULT_CHUNK_ROWS = 10_000;
@@ -34,6 +34,8 @@ export interface SubmitOptions {
   inputPath: string;
   read: Pick<ReadOptions, 'textColumn' | 'idColumn' | 'encoding'>;
   mode: Mode;
+  /** `balanced`: the share of unique tweets sent to the LLM, and the least number sent. */
+  llm?: { budget: number; minSample: number };
   /** How to name the input (an upload's own file name). */
   inputName?: string;
   owner?: string;
@@ -45,7 +47,7 @@ export interface SubmitOptions {
   onRead?: (rows: number, bytes: number, totalBytes: number | undefined) => void;
 }
 
-async function storeChunk(pool: PgPool, queue: Queue<ChunkJob>, runId: number, chunk: number, rows: readonly InputRow[]): Promise<void> {
+async function storeChunk(pool: PgPool, queue: Queue<RunJob>, runId: number, chunk: number, rows: readonly InputRow[]): Promise<void> {
   const firstPosition = rows[0]?.index ?? 0;
   await inTransaction(pool, async (client) => {
     await client.query('DELETE FROM run_inputs WHERE run_id = $1 AND position >= $2 AND position < $3', [runId, firstPosition, firstPosition + rows.length]);
@@ -57,13 +59,17 @@ async function storeChunk(pool: PgPool, queue: Queue<ChunkJob>, runId: number, c
     await client.query('INSERT INTO run_chunks (run_id, chunk, first_position, rows) VALUES ($1, $2, $3, $4) ON CONFLICT (run_id, chunk) DO NOTHING', [runId, chunk, firstPosition, rows.length]);
     await client.query('UPDATE runs SET stored_at = now() WHERE id = $1', [runId]);
   });
-  await queue.add('chunk', { runId, chunk, firstPosition, rows: rows.length }, { jobId: `run${runId}-chunk${chunk}` });
+  const job: ChunkJob = { kind: 'chunk', runId, chunk, firstPosition, rows: rows.length };
+  await queue.add(job.kind, job, { jobId: jobIdOf(job) });
 }
 
 /** Records a run, stores its rows and queues its chunks; returns its id once every chunk is queued. */
-export async function submitRun(pool: PgPool, queue: Queue<ChunkJob>, options: SubmitOptions): Promise<{ runId: number; rows: number }> {
+export async function submitRun(pool: PgPool, queue: Queue<RunJob>, options: SubmitOptions): Promise<{ runId: number; rows: number }> {
   const { input, problems } = await openRunInput(options);
-  const { rows: created } = await pool.query<{ id: string }>("INSERT INTO runs (input_name, mode, status, owner) VALUES ($1, $2, 'queued', $3) RETURNING id", [input.name, options.mode, options.owner ?? null]);
+  const { rows: created } = await pool.query<{ id: string }>(
+    "INSERT INTO runs (input_name, mode, status, owner, llm_budget, llm_min_sample) VALUES ($1, $2, 'queued', $3, $4, $5) RETURNING id",
+    [input.name, options.mode, options.owner ?? null, options.llm?.budget ?? null, options.llm?.minSample ?? null],
+  );
   const runId = Number(created[0]?.id);
   options.onRecorded?.(runId);
   const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
@@ -88,6 +94,6 @@ export async function submitRun(pool: PgPool, queue: Queue<ChunkJob>, options: S
   }
   await pool.query("UPDATE runs SET status = 'running', chunks = $2, rows = $3, input_sha256 = $4, input_bytes = $5, problems = $6 WHERE id = $1", [runId, chunks, rows, input.sha256(), input.bytesRead(), JSON.stringify(problems)]);
   // Workers may have done every chunk while the last ones were being stored.
-  await finishIfComplete(pool, runId);
+  await finishIfComplete(pool, queue, runId);
   return { runId, rows };
 }

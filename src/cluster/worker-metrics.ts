@@ -1,14 +1,14 @@
 /**
  * A worker's Prometheus metrics (`fmc worker --metrics-port`): chunks and rows
- * it classified, how long chunks take, and the queue's depth and the age of
+ * it classified, how long chunks take, the LLM batches it answered, and the queue's depth and the age of
  * its oldest chunk, which an autoscaler scales workers on.
  */
 import { createServer, type Server } from 'node:http';
 import type { Queue, Worker } from 'bullmq';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { queueFigures, type ChunkJob } from './queue.js';
+import { queueFigures, type RunJob } from './queue.js';
 
-export function serveWorkerMetrics(worker: Worker<ChunkJob>, queue: Queue<ChunkJob>, port: number, host: string): Promise<Server> {
+export function serveWorkerMetrics(worker: Worker<RunJob>, queue: Queue<RunJob>, port: number, host: string): Promise<Server> {
   const registry = new Registry();
   const registers = [registry];
   collectDefaultMetrics({ register: registry, prefix: 'fmc_worker_' });
@@ -19,12 +19,19 @@ export function serveWorkerMetrics(worker: Worker<ChunkJob>, queue: Queue<ChunkJ
   const depth = new Gauge({ name: 'fmc_queue_depth', help: 'Chunks waiting for a worker', registers });
   const active = new Gauge({ name: 'fmc_queue_active', help: 'Chunks in the hands of workers', registers });
   const age = new Gauge({ name: 'fmc_queue_oldest_age_seconds', help: 'How long the oldest waiting chunk has waited', registers });
+  const llmBatches = new Counter({ name: 'fmc_worker_llm_batches_total', help: 'LLM batches of balanced and precise runs this worker finished, by status', labelNames: ['status'], registers });
+  const llmTweets = new Counter({ name: 'fmc_worker_llm_tweets_total', help: 'Tweets of the LLM batches this worker stored', registers });
   worker.on('completed', (job) => {
+    if (job.data.kind === 'llm') {
+      llmBatches.inc({ status: 'done' });
+      llmTweets.inc(job.data.tweets);
+      return;
+    }
     chunks.inc({ status: 'done' });
     rows.inc(job.data.rows);
     if (job.finishedOn !== undefined && job.processedOn !== undefined) duration.observe((job.finishedOn - job.processedOn) / 1000);
   });
-  worker.on('failed', () => chunks.inc({ status: 'failed' }));
+  worker.on('failed', (job) => (job?.data.kind === 'llm' ? llmBatches : chunks).inc({ status: 'failed' }));
   const server = createServer((request, response) => {
     if (request.url !== '/metrics') {
       response.writeHead(404).end('see /metrics\n');

@@ -4,7 +4,7 @@ import { createBackend } from './backend.js';
 import { createLlmClassifier, type LlmClassifier } from './phase.js';
 
 export { createBackend, LlmUnavailableError, type LlmBackend } from './backend.js';
-export { createLlmClassifier, type LlmClassifier, type LlmStats } from './phase.js';
+export { createLlmClassifier, emptyLlmStats, type LlmClassifier, type LlmStats } from './phase.js';
 export { selectForLlm } from './sample.js';
 
 /** Checked before any work: a missing model or a server that does not answer throws `LlmUnavailableError` here. */

@@ -31,6 +31,10 @@ export interface LlmStats {
   breakerOpened?: string;
 }
 
+export function emptyLlmStats(): LlmStats {
+  return { requests: 0, failedRequests: 0, retries: 0, tweetsSent: 0, tokensIn: 0, tokensOut: 0, ms: 0, unexpectedItems: 0, answered: 0, fallbacks: {} };
+}
+
 export interface LlmClassifier {
   /** Part of every cache key: provider, model, prompt version. */
   readonly id: string;
@@ -54,7 +58,7 @@ function reasonOf(error: unknown): string {
 }
 
 export function createLlmClassifier(backend: LlmBackend, settings: FmcConfig['llm']): LlmClassifier {
-  const stats: LlmStats = { requests: 0, failedRequests: 0, retries: 0, tweetsSent: 0, tokensIn: 0, tokensOut: 0, ms: 0, unexpectedItems: 0, answered: 0, fallbacks: {} };
+  const stats = emptyLlmStats();
   const limit = pLimit(settings.concurrency);
   let consecutiveFailures = 0;
 

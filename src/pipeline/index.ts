@@ -20,7 +20,7 @@ import { CAUTIOUS_LABELS, type Labels } from '../labels.js';
 import { selectForLlm } from '../llm/sample.js';
 import type { LlmClassifier } from '../llm/phase.js';
 import type { Mode } from './modes.js';
-import { StatsRecorder, type CachedPhase, type RunStats } from './stats.js';
+import { StatsRecorder, type CacheCounts, type RunStats } from './stats.js';
 
 export * from './stats.js';
 export { MODES, type Mode } from './modes.js';
@@ -75,6 +75,37 @@ function authorOf(fields: Record<string, FieldValue>): string | undefined {
   return undefined;
 }
 
+/**
+ * The LLM's labels of `texts` (cleaned), in order: from the cache where it has
+ * them, else asked (and then cached); `undefined` where the LLM did not answer.
+ * The embedded pipeline and the cluster's workers both ask through it.
+ */
+export async function llmLabels(
+  classifier: LlmClassifier,
+  texts: readonly string[],
+  cache: LabelLookup | undefined,
+  report: { onLookup?: (level: keyof CacheCounts) => void; onProgress?: (done: number) => void } = {},
+): Promise<Array<Labels | undefined>> {
+  const keys = cache === undefined ? [] : texts.map((text) => cacheKey(classifier.id, text));
+  const hits = cache === undefined ? [] : await cache.getMany(keys);
+  for (const hit of hits) report.onLookup?.(hit?.level ?? 'misses');
+  const labels: Array<Labels | undefined> = texts.map((_, i) => hits[i]?.labels);
+  const toAsk = texts.map((_, i) => i).filter((i) => labels[i] === undefined);
+  const alreadyKnown = texts.length - toAsk.length;
+  report.onProgress?.(alreadyKnown);
+  const answers = await classifier.classify(
+    toAsk.map((i) => texts[i] as string),
+    (done) => report.onProgress?.(alreadyKnown + done),
+  );
+  toAsk.forEach((i, answer) => {
+    const answered = answers[answer];
+    if (answered === undefined) return;
+    labels[i] = answered;
+    cache?.set(keys[i] as string, classifier.id, answered);
+  });
+  return labels;
+}
+
 export interface Pipeline {
   run(rows: AsyncIterable<InputRow> | Iterable<InputRow>): AsyncGenerator<ClassifiedRow>;
   /** Adds the time a consumer spent writing, so the summary shows it as a phase. */
@@ -90,26 +121,19 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   const recorder = new StatsRecorder();
   const seen = new DedupIndex();
 
-  /** Cached labels of `texts` for `classifierId`, and their keys (none without a cache). */
-  async function lookUp(phase: CachedPhase, classifierId: string, texts: readonly string[]) {
-    if (cache === undefined) return { keys: [], labels: [] };
-    const keys = texts.map((text) => cacheKey(classifierId, text));
-    const hits = await cache.getMany(keys);
-    for (const hit of hits) recorder.cacheLookup(phase, hit?.level ?? 'misses');
-    return { keys, labels: hits.map((hit) => hit?.labels) };
-  }
-
   /** Labels of distinct tweets: from the cache where it has them, else from the classifier (and then cached). */
   async function classifyUnique(inputs: readonly ClassifierInput[]): Promise<Labels[]> {
     if (cache === undefined) return inputs.map((input) => classifier.classify(input));
     // What the classifier reads: the cleaned text, its emojis and whether the author is the operator.
     const texts = inputs.map(({ tweet, author }) => `${isOperatorAccount(author) ? 'operator' : ''}\n${tweet.text}\n${tweet.emojis.join('')}`);
-    const cached = await lookUp('classify', classifier.id, texts);
+    const keys = texts.map((text) => cacheKey(classifier.id, text));
+    const hits = await cache.getMany(keys);
     return inputs.map((input, i) => {
-      const hit = cached.labels[i];
-      if (hit !== undefined) return hit;
+      const hit = hits[i];
+      recorder.cacheLookup('classify', hit?.level ?? 'misses');
+      if (hit !== undefined) return hit.labels;
       const labels = classifier.classify(input);
-      cache.set(cached.keys[i] as string, classifier.id, labels);
+      cache.set(keys[i] as string, classifier.id, labels);
       return labels;
     });
   }
@@ -163,31 +187,23 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   }
 
   /**
-   * The LLM's labels of the sampled unique tweets, by dedup key: from the
-   * cache, else asked. A tweet the LLM did not answer keeps its local labels.
+   * The LLM's labels of the sampled unique tweets, by dedup key. A tweet the
+   * LLM did not answer keeps its local labels.
    */
   async function askLlm(llmPhase: NonNullable<PipelineOptions['llm']>, unique: readonly ClassifiedRow[]): Promise<Map<string, Labels>> {
     const started = performance.now();
     const chosen = selectForLlm(mode === 'precise' ? 'precise' : 'balanced', unique, llmPhase.budget, llmPhase.minSample);
-    const llmClassifier = llmPhase.classifier;
     const texts = chosen.map((position) => (unique[position] as ClassifiedRow).textCleaned);
-    const cached = await lookUp('llm', llmClassifier.id, texts);
-    const toAsk = chosen.map((_, i) => i).filter((i) => cached.labels[i] === undefined);
-    const report = (done: number) => options.onProgress?.({ phase: 'llm', done: chosen.length - toAsk.length + done, total: chosen.length });
-    report(0);
-    const answers = await llmClassifier.classify(toAsk.map((i) => texts[i] as string), report);
+    const answers = await llmLabels(llmPhase.classifier, texts, cache, {
+      onLookup: (level) => recorder.cacheLookup('llm', level),
+      onProgress: (done) => options.onProgress?.({ phase: 'llm', done, total: chosen.length }),
+    });
     const byKey = new Map<string, Labels>();
     chosen.forEach((position, i) => {
-      const labels = cached.labels[i];
+      const labels = answers[i];
       if (labels !== undefined) byKey.set((unique[position] as ClassifiedRow).key, labels);
     });
-    toAsk.forEach((i, answer) => {
-      const labels = answers[answer];
-      if (labels === undefined) return;
-      byKey.set((unique[chosen[i] as number] as ClassifiedRow).key, labels);
-      cache?.set(cached.keys[i] as string, llmClassifier.id, labels);
-    });
-    recorder.llm(chosen.length, llmClassifier.stats, llmClassifier.description);
+    recorder.llm(chosen.length, llmPhase.classifier.stats, llmPhase.classifier.description);
     recorder.time('llm', performance.now() - started);
     return byKey;
   }

@@ -42,6 +42,8 @@ export interface RunQueue {
   readonly events: EventEmitter;
   /** False once the server is stopping: uploads are refused rather than queued. */
   readonly accepting: boolean;
+  /** True when runs ask this process's LLM (checked before an upload is taken); on the cluster, the workers ask theirs. */
+  readonly usesOwnLlm: boolean;
   /** For the metrics: runs waiting, runs going, their rows per second. */
   readonly queued: number;
   readonly running: number;

@@ -54,7 +54,7 @@ export async function startServer(options: StartOptions): Promise<FastifyInstanc
   const db = cluster === undefined ? openDatabase(options.dataDir, (message) => process.stderr.write(`warning: ${message}\n`)) : undefined;
   const app = await buildServer({
     ...options,
-    ...(cluster === undefined ? { db } : { backends: async (log) => (await import('../cluster/index.js')).clusterBackends(cluster, options.modelPath, log), rateLimitRedisUrl: cluster.redisUrl }),
+    ...(cluster === undefined ? { db } : { backends: async (log) => (await import('../cluster/index.js')).clusterBackends(cluster, { modelPath: options.modelPath, llm: options.config.llm }, log), rateLimitRedisUrl: cluster.redisUrl }),
   });
   if (db !== undefined) app.addHook('onClose', async () => db.close());
   if (!isLoopback(options.host) && options.apiToken === undefined && !(await app.backends.accounts.hasUsers())) {

@@ -70,6 +70,7 @@ export class SyncClassifier {
 
 export class JobQueue implements RunQueue {
   readonly events = new EventEmitter();
+  readonly usesOwnLlm = true;
   private readonly live = new Map<number, LiveProgress & { queuedAt: number; started: number; controller: AbortController; mode: Mode }>();
   private readonly runPool: Piscina;
   private readonly sync: SyncClassifier;

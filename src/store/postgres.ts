@@ -193,6 +193,19 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE run_results ADD COLUMN created_at TEXT;`,
   // When the replica storing an upload last stored a chunk: a run whose storing stopped long ago is failed, not left queued.
   `ALTER TABLE runs ADD COLUMN stored_at TIMESTAMPTZ;`,
+  // The LLM phase of balanced and precise runs: its settings, the sample once chosen, its batches (jobs like the chunks).
+  `ALTER TABLE runs ADD COLUMN llm_budget DOUBLE PRECISION;
+   ALTER TABLE runs ADD COLUMN llm_min_sample INTEGER;
+   ALTER TABLE runs ADD COLUMN llm_tweets INTEGER;
+   ALTER TABLE runs ADD COLUMN llm_breaker TEXT;
+   CREATE TABLE run_llm_batches (
+     run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     batch INTEGER NOT NULL,
+     positions INTEGER[] NOT NULL,
+     done BOOLEAN NOT NULL DEFAULT false,
+     stats JSONB,
+     PRIMARY KEY (run_id, batch)
+   );`,
 ];
 
 /** Brings the schema up to date; returns the versions applied (none when it was). */

@@ -180,7 +180,7 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
       if (!queue.accepting) throw new HttpError(503, 'the server is stopping: send the upload again once it is back');
       const upload = await receive(request);
       await checkColumns(upload.path, upload.name, upload.textColumn);
-      if (upload.mode !== 'fast') {
+      if (upload.mode !== 'fast' && queue.usesOwnLlm) {
         try {
           await createBackend(options.config.llm).assertModelAvailable();
         } catch (error) {
