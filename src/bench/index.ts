@@ -70,7 +70,7 @@ async function readTweets(input: string): Promise<Array<{ author: string; date: 
  * input stay duplicates. `real-length`: distinct texts composed of the
  * input's to the length distribution of real tweets.
  */
-async function writeBenchInput(input: string, kind: GeneratedKind, rows: number, path: string): Promise<void> {
+export async function writeBenchInput(input: string, kind: GeneratedKind, rows: number, path: string): Promise<void> {
   const tweets = await readTweets(input);
   const composed = kind === 'real-length' ? realLengthTexts(tweets.map((tweet) => tweet.text), rows) : undefined;
   const csv = stringify({ header: true, columns: ['id', 'author', 'date', 'text'] });

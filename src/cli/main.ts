@@ -52,13 +52,11 @@ db.command('migrate')
   .option('--config <file>', 'settings file (default: ./fmc.config.json if present, or $FMC_CONFIG)')
   .action(async (options) => (await import('./cluster.js')).dbMigrateCommand(options));
 
-program
-  .command('worker')
-  .description('classify chunks of the runs submitted to the cluster, as many workers on as many machines as wanted')
+withLlmOptions(program.command('worker'))
+  .description('classify chunks of the runs submitted to the cluster, and ask the LLM about the samples of balanced and precise runs; as many workers on as many machines as wanted')
   .option('--database-url <url>', 'the cluster\'s PostgreSQL (default: $FMC_DATABASE_URL)')
   .option('--redis-url <url>', 'the cluster\'s Redis (default: $FMC_REDIS_URL)')
-  .option('--config <file>', 'settings file (default: ./fmc.config.json if present, or $FMC_CONFIG)')
-  .option('--concurrency <n>', 'chunks in hand at once (classifying is CPU-bound: run one worker process per core)', '1')
+  .option('--concurrency <n>', 'jobs in hand at once (classifying is CPU-bound: run one worker process per core)', '1')
   .option('--model <file>', 'a model trained by fmc train (default: the shipped model)')
   .option('--lock-seconds <n>', 'a chunk whose worker stops answering this long is given to another worker', '30')
   .option('--metrics-port <n>', 'serve Prometheus metrics (chunks, rows, queue depth and age) on this port')
@@ -249,6 +247,10 @@ program
   .addOption(new Option('--inputs <kinds...>', 'generated inputs: short (rows cycled) and real-length (composed to real tweets\' lengths)').choices(GENERATED_KINDS).default([...GENERATED_KINDS]))
   .addOption(new Option('--modes <modes...>', 'modes to run').choices(MODES).default(['fast', 'balanced']))
   .option('--report <file>', 'markdown report; an existing one is compared with', 'benchmark_report.md')
+  .option('--distributed', 'instead: classify a real-length input (--rows, default 1,000,000) on the cluster with 1, then 2 worker processes, and time the queue alone; prints a markdown table')
+  .option('--workers <counts>', 'with --distributed: worker processes per measurement, comma-separated', '1,2')
+  .option('--database-url <url>', 'with --distributed: a PostgreSQL server where the bench may create and drop databases (default: $FMC_DATABASE_URL)')
+  .option('--redis-url <url>', 'with --distributed: the Redis (default: $FMC_REDIS_URL)')
   .action(async (options) => (await import('./bench.js')).benchCommand(options));
 
 /** Exit code 2 for what the user asked wrong; 1 for what could not be done. By name: the classes live in modules loaded lazily. */
