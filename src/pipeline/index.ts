@@ -56,13 +56,15 @@ export interface PipelineOptions {
   /** Required by `balanced` and `precise`. */
   llm?: { classifier: LlmClassifier; budget: number; minSample: number };
   onProgress?: (progress: PhaseProgress) => void;
+  /** Rows classified together (one cache query each): larger where the rows are all at hand and the cache is remote. */
+  batchRows?: number;
 }
 
 export class UnsupportedModeError extends Error {
   override name = 'UnsupportedModeError';
 }
 
-/** Rows classified together; small enough that the first rows come out at once. */
+/** Rows classified together by default; small enough that the first rows come out at once. */
 const CHUNK_ROWS = 256;
 
 const AUTHOR_FIELDS = ['author', 'user', 'screen_name', 'username', 'auteur'];
@@ -118,6 +120,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   const { cache, llm } = options;
   if (mode !== 'fast' && llm === undefined) throw new UnsupportedModeError(`mode "${mode}" needs an LLM; use --mode fast without one`);
   const classifier = options.classifier ?? loadClassifier();
+  const batchRows = options.batchRows ?? CHUNK_ROWS;
   const recorder = new StatsRecorder();
   const seen = new DedupIndex();
 
@@ -178,7 +181,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     let chunk: InputRow[] = [];
     for await (const row of rows) {
       chunk.push(row);
-      if (chunk.length === CHUNK_ROWS) {
+      if (chunk.length === batchRows) {
         yield await classifyChunk(chunk);
         chunk = [];
       }
