@@ -342,6 +342,11 @@ test('API replicas on the cluster: upload to one, follow and read on another; ac
   const embedded = await embeddedRecords(path);
   const exported = (await second.inject({ url: `/api/runs/${runId}/export?format=jsonl`, headers })).body.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
   assert.deepEqual(exported, JSON.parse(JSON.stringify(embedded)));
+  // A ticket issued by one replica opens its path once on the other.
+  const exportPath = `/api/runs/${runId}/export`;
+  const { ticket } = (await first.inject({ method: 'POST', url: '/api/tickets', headers, payload: { path: exportPath } })).json();
+  assert.equal((await second.inject({ url: `${exportPath}?format=csv&ticket=${ticket}` })).statusCode, 200);
+  assert.equal((await first.inject({ url: `${exportPath}?format=csv&ticket=${ticket}` })).statusCode, 401, 'used up');
   const negative = (await first.inject({ url: `/api/runs/${runId}/tweets?sentiment=negatif&duplicates=exclude&pageSize=5`, headers })).json();
   assert.equal(negative.total, embedded.filter((record) => record.sentiment === 'negatif' && record.duplicate_of === '' && record.error === undefined).length);
   assert.equal(run.dashboard.duplicates, embedded.filter((record) => record.duplicate_of !== '').length);
@@ -351,7 +356,7 @@ test('API replicas on the cluster: upload to one, follow and read on another; ac
   assert.equal((await first.inject({ method: 'DELETE', url: `/api/keys/${keyId}`, headers: { authorization: `Bearer ${admin.key}` } })).statusCode, 204);
   assert.equal((await second.inject({ url: '/api/runs', headers })).statusCode, 401);
   const audit = (await second.inject({ url: '/api/audit', headers: { authorization: `Bearer ${admin.key}` } })).json();
-  assert.deepEqual(audit.entries.map((entry: { action: string }) => entry.action), ['run.upload', 'run.export', 'key.revoke']);
+  assert.deepEqual(audit.entries.map((entry: { action: string }) => entry.action), ['run.upload', 'run.export', 'run.export', 'key.revoke']);
   assert.equal((await second.inject({ method: 'DELETE', url: `/api/runs/${runId}`, headers: { authorization: `Bearer ${admin.key}` } })).statusCode, 204);
   assert.equal((await first.inject({ url: `/api/runs/${runId}`, headers: { authorization: `Bearer ${admin.key}` } })).statusCode, 404);
 });

@@ -189,6 +189,20 @@ export class AccountStore {
     return this.sql.run('DELETE FROM sessions WHERE user_id = ?', [(await this.existing(userName)).id]);
   }
 
+  /** Records a single-use ticket for `path`, held by `holder` (what the server needs to know the caller again). */
+  async issueTicket(holder: string, path: string, lifetimeMs: number): Promise<string> {
+    const ticket = randomToken(24);
+    await this.sql.run('DELETE FROM tickets WHERE expires_at < ?', [Date.now()]);
+    await this.sql.run('INSERT INTO tickets (ticket_hash, principal, path, expires_at) VALUES (?, ?, ?, ?)', [sha256(ticket), holder, path, Date.now() + lifetimeMs]);
+    return ticket;
+  }
+
+  /** The holder of a live ticket for `path`; the ticket is used up whatever the answer. */
+  async takeTicket(ticket: string, path: string): Promise<string | undefined> {
+    const [row] = await this.sql.all<{ principal: string; path: string; expires_at: number | string }>('DELETE FROM tickets WHERE ticket_hash = ? RETURNING principal, path, expires_at', [sha256(ticket)]);
+    return row !== undefined && row.path === path && Number(row.expires_at) >= Date.now() ? row.principal : undefined;
+  }
+
   private async row(name: string): Promise<UserRow | undefined> {
     return (await this.sql.all<UserRow>('SELECT * FROM users WHERE name = ?', [name]))[0];
   }

@@ -172,7 +172,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const backends = options.backends === undefined ? embeddedBackends(options, app.log) : await options.backends(app.log);
   app.decorate('backends', backends);
   const { accounts, audit, queue, runs } = backends;
-  const tickets = new Tickets();
+  const tickets = new Tickets(accounts);
   const sessionLifetimeMs = (options.sessionHours ?? 12) * 3_600_000;
   installAuth(app, { accounts, legacyToken: options.apiToken }, tickets);
 

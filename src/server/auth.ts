@@ -7,7 +7,7 @@
  */
 import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { roleAllows, randomToken, secretsEqual, type AccountStore, type Access, type Principal, type Session } from '../auth/index.js';
+import { roleAllows, secretsEqual, type AccountStore, type Access, type Principal, type Session } from '../auth/index.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -43,23 +43,20 @@ class AuthError extends Error {
 
 /**
  * Tickets let a client that holds a key open a link a browser cannot send a
- * header with (an SSE stream, a download): bound to one path, good once, for a minute.
+ * header with (an SSE stream, a download): bound to one path, good once, for
+ * a minute. They are kept in the accounts' database, so any replica takes them.
  */
 export class Tickets {
-  private readonly tickets = new Map<string, { principal: Principal; path: string; expires: number }>();
+  constructor(private readonly accounts: AccountStore) {}
 
-  issue(principal: Principal, path: string): { ticket: string; expiresInSeconds: number } {
-    const now = Date.now();
-    for (const [ticket, entry] of this.tickets) if (entry.expires < now) this.tickets.delete(ticket);
-    const ticket = randomToken(24);
-    this.tickets.set(ticket, { principal: { ...principal, via: 'ticket' }, path, expires: now + TICKET_LIFETIME_MS });
+  async issue(principal: Principal, path: string): Promise<{ ticket: string; expiresInSeconds: number }> {
+    const ticket = await this.accounts.issueTicket(JSON.stringify({ ...principal, via: 'ticket' } satisfies Principal), path, TICKET_LIFETIME_MS);
     return { ticket, expiresInSeconds: TICKET_LIFETIME_MS / 1000 };
   }
 
-  take(ticket: string, path: string): Principal | undefined {
-    const entry = this.tickets.get(ticket);
-    this.tickets.delete(ticket);
-    return entry !== undefined && entry.path === path && entry.expires >= Date.now() ? entry.principal : undefined;
+  async take(ticket: string, path: string): Promise<Principal | undefined> {
+    const holder = await this.accounts.takeTicket(ticket, path);
+    return holder === undefined ? undefined : (JSON.parse(holder) as Principal);
   }
 }
 
@@ -91,7 +88,7 @@ export function installAuth(app: FastifyInstance, settings: AuthSettings, ticket
     if (session !== undefined) return { principal: session.principal, csrfToken: session.csrfToken };
     const ticket = query.get('ticket');
     if (ticket !== null) {
-      const principal = request.method === 'GET' ? tickets.take(ticket, path) : undefined;
+      const principal = request.method === 'GET' ? await tickets.take(ticket, path) : undefined;
       if (principal === undefined) throw new AuthError(401, 'this ticket is unknown, used already, expired, or for another path: ask POST /api/tickets for a new one');
       return { principal };
     }

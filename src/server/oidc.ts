@@ -51,8 +51,6 @@ export const oidcRoutes: FastifyPluginAsync<OidcRoutesOptions> = async (app, { s
     });
     return configuration;
   };
-  /** Logins begun and not yet back: state → PKCE verifier. The state is also in a cookie, so only the browser that began can finish. */
-  const pending = new Map<string, { verifier: string; expires: number }>();
   const callbackUrl = (request: FastifyRequest) => settings.redirectUrl ?? `${request.protocol}://${request.host}/auth/oidc/callback`;
   const fail = (reply: FastifyReply, status: number, message: string) => reply.code(status).type('text/plain; charset=utf-8').send(`Sign-in failed: ${message}\n`);
 
@@ -66,10 +64,8 @@ export const oidcRoutes: FastifyPluginAsync<OidcRoutesOptions> = async (app, { s
     }
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
-    const now = Date.now();
-    for (const [key, entry] of pending) if (entry.expires < now) pending.delete(key);
-    pending.set(state, { verifier, expires: now + PENDING_LIFETIME_MS });
-    reply.setCookie(PENDING_COOKIE, state, { path: '/auth/oidc', httpOnly: true, sameSite: 'lax', secure: request.protocol === 'https', maxAge: PENDING_LIFETIME_MS / 1000 });
+    // The login begun is kept in the browser, not in this replica: any replica can take the callback, and only the browser that began can finish.
+    reply.setCookie(PENDING_COOKIE, `${state}.${verifier}.${Date.now() + PENDING_LIFETIME_MS}`, { path: '/auth/oidc', httpOnly: true, sameSite: 'lax', secure: request.protocol === 'https', maxAge: PENDING_LIFETIME_MS / 1000 });
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: callbackUrl(request),
       scope: 'openid profile email',
@@ -83,14 +79,13 @@ export const oidcRoutes: FastifyPluginAsync<OidcRoutesOptions> = async (app, { s
   app.get('/auth/oidc/callback', { schema: { tags: ['session'], summary: 'single sign-on: where the provider sends the browser back' } }, async (request, reply) => {
     const current = new URL(request.url, callbackUrl(request));
     const state = current.searchParams.get('state') ?? '';
-    const started = pending.get(state);
-    pending.delete(state);
+    const [begunState, verifier, expires] = (request.cookies[PENDING_COOKIE] ?? '').split('.');
     reply.clearCookie(PENDING_COOKIE, { path: '/auth/oidc' });
-    if (started === undefined || started.expires < Date.now() || request.cookies[PENDING_COOKIE] !== state) return fail(reply, 400, 'this sign-in was not started here, or is too old: start again from the sign-in page');
+    if (state === '' || begunState !== state || verifier === undefined || Number(expires) < Date.now()) return fail(reply, 400, 'this sign-in was not started here, or is too old: start again from the sign-in page');
     let claims: Record<string, unknown>;
     try {
       const config = await provider();
-      const tokens = await oidc.authorizationCodeGrant(config, current, { pkceCodeVerifier: started.verifier, expectedState: state });
+      const tokens = await oidc.authorizationCodeGrant(config, current, { pkceCodeVerifier: verifier, expectedState: state });
       const idToken = tokens.claims();
       if (idToken === undefined) return fail(reply, 401, 'the identity provider returned no ID token');
       // Many providers put profile claims (and roles) in the userinfo answer rather than the ID token.

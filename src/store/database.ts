@@ -100,6 +100,13 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE runs ADD COLUMN owner TEXT;
    ALTER TABLE runs ADD COLUMN input_path TEXT;
    ALTER TABLE runs ADD COLUMN text_column TEXT;`,
+  // Single-use tickets in the database, so a ticket issued by one server answers on any (replicas behind one balancer).
+  `CREATE TABLE tickets (
+     ticket_hash BLOB PRIMARY KEY,
+     principal TEXT NOT NULL,
+     path TEXT NOT NULL,
+     expires_at INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
 ];
 
 function migrate(db: Db): void {

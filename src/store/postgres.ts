@@ -206,6 +206,13 @@ const MIGRATIONS: readonly string[] = [
      stats JSONB,
      PRIMARY KEY (run_id, batch)
    );`,
+  // Single-use tickets shared by the replicas (a ticket issued by one answers on any).
+  `CREATE TABLE tickets (
+     ticket_hash BYTEA PRIMARY KEY,
+     principal TEXT NOT NULL,
+     path TEXT NOT NULL,
+     expires_at BIGINT NOT NULL
+   );`,
 ];
 
 /** Brings the schema up to date; returns the versions applied (none when it was). */
