@@ -45,6 +45,8 @@ export interface ClusterMeasure {
   chunkSeconds: Spread;
   /** A chunk from queued to taken, in seconds. */
   queueWaitSeconds: Spread;
+  /** The last chunk, which also finishes the run (duplicates across chunks resolved, figures counted), in seconds. */
+  lastChunkSeconds: number;
   /** Result rows stored per second of a worker's write transactions (one connection). */
   resultRowsPerWriteSecond: number;
   /** Rows classified per second of a worker's classify phase (one core). */
@@ -117,6 +119,7 @@ async function measureCluster(options: DistributedBenchOptions, inputPath: strin
     }
     const wallSeconds = (performance.now() - started) / 1000;
     const jobs = await queue.getJobs(['completed'], 0, -1);
+    const last = jobs.reduce((latest, job) => ((job.finishedOn ?? 0) > (latest.finishedOn ?? 0) ? job : latest));
     const { rows: chunks } = await pool.query<{ rows: number; stats: RunStats }>('SELECT rows, stats FROM run_chunks WHERE run_id = $1', [runId]);
     const sum = (pick: (chunk: { rows: number; stats: RunStats }) => number) => chunks.reduce((total, chunk) => total + pick(chunk), 0);
     return {
@@ -128,6 +131,7 @@ async function measureCluster(options: DistributedBenchOptions, inputPath: strin
       inputRowsPerSecond: rows / submitSeconds,
       chunkSeconds: spread(jobs.map((job) => ((job.finishedOn ?? 0) - (job.processedOn ?? 0)) / 1000)),
       queueWaitSeconds: spread(jobs.map((job) => ((job.processedOn ?? 0) - job.timestamp) / 1000)),
+      lastChunkSeconds: ((last.finishedOn ?? 0) - (last.processedOn ?? 0)) / 1000,
       resultRowsPerWriteSecond: sum((chunk) => chunk.rows) / (sum((chunk) => chunk.stats.phaseMs.write) / 1000),
       rowsPerClassifySecond: sum((chunk) => chunk.rows) / (sum((chunk) => chunk.stats.phaseMs.classify) / 1000),
     };
@@ -183,11 +187,11 @@ export function renderDistributedReport(result: { clusters: ClusterMeasure[]; qu
   const lines = [
     `# Distributed benchmark (${machine})`,
     '',
-    '| workers | rows | wall s | rows/s | submit s (read + COPY) | input rows/s | chunk s median / p95 | queue wait s median / p95 | result rows per write-second | rows per classify-second |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| workers | rows | wall s | rows/s | submit s (read + COPY) | input rows/s | chunk s median / p95 | queue wait s median / p95 | last chunk s (with the run\'s finish) | result rows per write-second | rows per classify-second |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...result.clusters.map(
       (run) =>
-        `| ${run.workers} | ${f(run.rows)} | ${f(run.wallSeconds, 1)} | ${f(run.rowsPerSecond)} | ${f(run.submitSeconds, 1)} | ${f(run.inputRowsPerSecond)} | ${f(run.chunkSeconds.median, 2)} / ${f(run.chunkSeconds.p95, 2)} | ${f(run.queueWaitSeconds.median, 1)} / ${f(run.queueWaitSeconds.p95, 1)} | ${f(run.resultRowsPerWriteSecond)} | ${f(run.rowsPerClassifySecond)} |`,
+        `| ${run.workers} | ${f(run.rows)} | ${f(run.wallSeconds, 1)} | ${f(run.rowsPerSecond)} | ${f(run.submitSeconds, 1)} | ${f(run.inputRowsPerSecond)} | ${f(run.chunkSeconds.median, 2)} / ${f(run.chunkSeconds.p95, 2)} | ${f(run.queueWaitSeconds.median, 1)} / ${f(run.queueWaitSeconds.p95, 1)} | ${f(run.lastChunkSeconds, 1)} | ${f(run.resultRowsPerWriteSecond)} | ${f(run.rowsPerClassifySecond)} |`,
     ),
     '',
     `Queue alone (Redis): ${f(result.queue.jobs)} jobs added at ${f(result.queue.addedPerSecond)}/s (bulks of 1,000), taken by no-op workers at ${f(result.queue.processedPerSecond)}/s (concurrency 32).`,
