@@ -199,7 +199,7 @@ withLlmOptions(program.command('llm').description('the LLM server').command('che
 
 withLlmOptions(program.command('serve'))
   .description('the HTTP API (documented at /docs) and the web app')
-  .option('--port <n>', 'port', '3000')
+  .option('--port <n>', 'port (default: $FMC_PORT, else 3000)', process.env.FMC_PORT || '3000')
   .option('--host <address>', 'address to listen on', '127.0.0.1')
   .option('--data-dir <dir>', 'cache and run store directory (default: $FMC_DATA_DIR, else ./.fmc)')
   .option('--model <file>', 'a model trained by fmc train (default: the shipped model)')
