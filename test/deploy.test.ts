@@ -193,7 +193,7 @@ test('the compose file is valid against the Compose Specification, with both pro
 
 test('the Dockerfile: multi-stage, non-root, health-checked, fmc as entry point; the container test is wired into CI', () => {
   const dockerfile = readFileSync('Dockerfile', 'utf8');
-  assert.equal(dockerfile.match(/^FROM /gm)?.length, 2);
+  assert.ok((dockerfile.match(/^FROM /gm)?.length ?? 0) >= 2, 'multi-stage');
   assert.match(dockerfile, /^ARG BASE=debian:trixie-slim$/m);
   assert.match(dockerfile, /^USER fmc$/m);
   assert.match(dockerfile, /^HEALTHCHECK .*\n.*\/healthz/m);
