@@ -4,8 +4,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ROLES, type AccountStore, type AuditLog } from '../../auth/index.js';
 import { SESSION_COOKIE, setSessionCookie, type Tickets } from '../auth.js';
+import { ErrorBody } from './errors.js';
 
-const ErrorBody = z.object({ statusCode: z.number(), error: z.string() });
 const User = z.object({ name: z.string(), role: z.enum(ROLES), source: z.enum(['local', 'oidc']), hasPassword: z.boolean(), createdAt: z.string() });
 const Key = z.object({ id: z.string(), user: z.string(), name: z.string().optional(), createdAt: z.string(), lastUsedAt: z.string().optional(), revokedAt: z.string().optional() });
 const SessionView = z.object({

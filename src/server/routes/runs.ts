@@ -16,23 +16,17 @@ import { MODES, type Mode, type RunStats } from '../../pipeline/index.js';
 import { UPLOADS_DIRECTORY, type RunDashboard, type RunRecord } from '../../store/index.js';
 import type { RunQueue, RunReader } from '../backends.js';
 import { EXPORT_CONTENT_TYPES, EXPORT_FORMATS, exportStream } from '../export.js';
+import { ErrorBody, HttpError } from './errors.js';
 import type { LiveProgress } from '../jobs.js';
 
 const UPLOAD_EXTENSIONS = new Set(['.csv', '.tsv', '.txt', '.jsonl', '.ndjson', '.json']);
 const MAX_SYNC_TWEETS = 1000;
-
-class HttpError extends Error {
-  constructor(readonly statusCode: number, message: string) {
-    super(message);
-  }
-}
 
 /** An input the API cannot read is the client's error; its message names the API's field, not the CLI's flag. */
 function badInput(error: InputError): HttpError {
   return new HttpError(400, error.message.replace('--text-column NAME', 'the textColumn field'));
 }
 
-const ErrorBody = z.object({ statusCode: z.number(), error: z.string() });
 const Record = z.record(z.string(), z.unknown());
 const Progress = z.object({
   status: z.enum(['queued', 'running', 'done', 'failed']),
