@@ -1,7 +1,7 @@
 /** The model card written beside a trained model: what it learned from, how, and how well. */
 import { LABEL_NAMES, type LabelName } from '../labels.js';
 import type { ModelHeader } from '../classify/model.js';
-import { PLACE_NAMES } from '../classify/place-names.js';
+import { PLACES } from '../classify/place-names.js';
 import type { EvaluationReport } from './metrics.js';
 import { summarise, type LabelWeights, type TrainOptions } from './train.js';
 
@@ -62,7 +62,7 @@ export function modelCard(header: ModelHeader, fileBytes: number, figures: CardF
     '## Model',
     '- One softmax regression per label (sentiment, is_claim, urgence, topics, incident) over shared hashed features:',
     `  word unigrams and bigrams, character ${header.features.charNgramMin}–${header.features.charNgramMax}-grams inside words (accent-folded),`,
-    `  the firings of the French rules (with ${PLACE_NAMES.length.toLocaleString('en')} French towns, departments and regions from the official list, for outages told by place),`,
+    `  the firings of the French rules (with ${PLACES.size.toLocaleString('en')} French towns, departments and regions from the official list, for outages told by place),`,
     '  emoji and operator-account signals, length and punctuation;',
     `  2^${header.features.hashBits} buckets. A character n-gram counts ${header.features.charWeight}, a rule firing ${header.features.ruleWeight}, any other feature 1; each tweet's vector is scaled to unit length.`,
     `- AdaGrad with L2, class weights (share^-power) for the rare values; each fit is the mean of ${options?.averagedFits ?? 1} runs with different seeded shuffles, and the weights blend the fit on all the data with the mean of the ${options?.folds ?? 5} fold fits (share ${options?.foldShare ?? 0} to the folds): the same data gives the same file. Stored as 8-bit integers with a scale per label value.`,
