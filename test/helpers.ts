@@ -2,7 +2,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
 import { openInput } from '../src/ingest/index.js';
+import type { RadarTweet } from '../src/radar/index.js';
 import type { InputProblem, InputRow, ReadOptions } from '../src/ingest/types.js';
 
 export function tempDir(): string {
@@ -64,4 +66,9 @@ export function manyTweets(count: number): string {
   const lines = ['id,author,text'];
   for (let i = 0; i < count; i++) lines.push(`${i + 1},user${i % 50},"${TEXTS[i % TEXTS.length]} (message ${i})"`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Simulated radar tweets as an export: id, date (ISO, empty when undated), text. */
+export function radarCsv(tweets: readonly RadarTweet[]): string {
+  return stringify(tweets.map((tweet) => [tweet.id, tweet.time === undefined ? '' : new Date(tweet.time).toISOString(), tweet.text]), { header: true, columns: ['id', 'date', 'text'] });
 }

@@ -20,7 +20,9 @@ import { createPipeline } from '../src/pipeline/index.js';
 import { buildServer } from '../src/server/index.js';
 import { sqliteSql } from '../src/store/sql.js';
 import { openDatabase } from '../src/store/index.js';
-import { tempDir } from './helpers.js';
+import { simulateBackground, simulateBurst } from '../src/radar/simulate.js';
+import { radarCsv, tempDir } from './helpers.js';
+import { finished, upload } from './http.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -139,4 +141,39 @@ test('upload, live progress, dashboard, filters and export in the browser', asyn
   if (process.env.FMC_SCREENSHOT === '1') writeFileSync('docs/dashboard.png', shot);
   assert.deepEqual(pageErrors, []);
   assert.deepEqual(violations, []);
+});
+
+test('the outage radar panel: the timeline, the map with the department outlined, and the incident with its tweets', async (t) => {
+  const dataDir = tempDir();
+  const app = await buildServer({ db: openDatabase(dataDir, () => undefined), dataDir, config: loadConfig({ env: {} }) });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  t.after(async () => {
+    await browser.close();
+    await app.close();
+  });
+  const start = Date.UTC(2026, 10, 2);
+  const week = [...simulateBackground({ start, days: 7, tweetsPerDay: 300, seed: 4 }), ...simulateBurst('Lyon', start + 4 * 86_400_000 + 9 * 3_600_000, 90 * 60_000, 40)];
+  const id = (await upload(app, 'week.csv', radarCsv(week))).json().id as number;
+  assert.equal((await finished(app, id)).status, 'done');
+
+  const page = await browser.newPage({ viewport: { width: 1280, height: 2400 } });
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text());
+  });
+  await page.goto(`${address}/#/runs/${id}`);
+  await page.waitForSelector('[data-testid=incident-item]', { timeout: 20_000 });
+  const items = await page.locator('[data-testid=incident-item]').allTextContents();
+  assert.equal(items.length, 1);
+  assert.match(items[0] ?? '', /^Rhône \(69\) · Lyon · .* · gravité critique.*du 06\/11 0[89]:\d\d au 06\/11 1[01]:\d\d \(UTC\) · 4\d tweets.*panne fibre à Lyon/s);
+  assert.match((await page.textContent('[data-testid=incidents-summary]')) ?? '', /tweets de panne · 1 incident/);
+  const rhone = page.locator('[data-testid=incident-map] path[data-departement="69"]');
+  assert.equal(await rhone.getAttribute('stroke'), '#000', 'the department of the incident is outlined');
+  assert.notEqual(await rhone.getAttribute('fill'), '#f2f2f2');
+  assert.equal(await page.locator('[data-testid=incident-map] path').count(), 96);
+  const timeline = await page.locator('[data-testid=chart-radar] canvas').boundingBox();
+  assert.ok(timeline !== null && timeline.width > 100 && timeline.height > 100);
+  assert.deepEqual(problems, []);
 });

@@ -163,6 +163,19 @@ keys
   .action(async (id, options) => (await accounts()).keysRevokeCommand(id, options));
 
 program
+  .command('incidents')
+  .description('the outage radar: bursts of outage tweets by department and time in an export (it needs a date column)')
+  .argument('<input>', 'input file (.csv, .jsonl, .json) or - for stdin')
+  .option('--window <duration>', 'sliding window (moved by a quarter)', '1h')
+  .option('--alpha <p>', 'a window is flagged below this probability (default 1e-6)')
+  .option('--min-count <n>', 'and with at least this many outage tweets (default 5)')
+  .option('--json', 'the whole report as JSON: incidents, the national timeline, counts per department')
+  .option('--text-column <name>', 'column holding the tweet text (default: detected)')
+  .option('--id-column <name>', 'column holding the tweet id')
+  .option('--encoding <name>', 'input encoding (default: detected)')
+  .action(async (input, options) => (await import('./incidents.js')).incidentsCommand(input, options));
+
+program
   .command('audit')
   .description('the audit log: sign-ins and failures, uploads, exports, deletions, user and key changes')
   .option('--since <when>', 'a date (2026-12-01) or an age (30m, 24h, 7d)')
@@ -205,6 +218,7 @@ withLlmOptions(program.command('serve'))
   .option('--model <file>', 'a model trained by fmc train (default: the shipped model)')
   .option('--token <token>', 'a shared admin key, sent as Authorization: Bearer TOKEN (default: $FMC_API_TOKEN); prefer users and keys')
   .option('--metrics-key <key>', '/metrics needs Authorization: Bearer KEY (default: $FMC_METRICS_KEY; none: open)')
+  .option('--alert-webhook <url>', 'the outage radar posts incidents that open and close here, Slack-compatible JSON (default: $FMC_ALERT_WEBHOOK)')
   .option('--session-hours <n>', 'how long a sign-in lasts', '12')
   .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM), with --tls-key; HSTS on')
   .option('--tls-key <file>', 'the private key (PEM) of --tls-cert')

@@ -15,6 +15,7 @@ const ServeOptions = SettingsFlags.extend({
   model: z.string().min(1).optional(),
   token: z.string().min(8, 'an API token needs at least 8 characters').optional(),
   metricsKey: z.string().min(16, 'a metrics key needs at least 16 characters').optional(),
+  alertWebhook: z.url({ protocol: /^https?$/, error: 'the alert webhook is an http(s):// URL' }).optional(),
   sessionHours: z.coerce.number().positive(),
   tlsCert: z.string().min(1).optional(),
   tlsKey: z.string().min(1).optional(),
@@ -48,6 +49,8 @@ export async function serveCommand(rawOptions: unknown): Promise<void> {
   const options = ServeOptions.parse({
     token: process.env.FMC_API_TOKEN || undefined,
     metricsKey: process.env.FMC_METRICS_KEY || undefined,
+    // A chat webhook's URL is its secret.
+    alertWebhook: process.env.FMC_ALERT_WEBHOOK || undefined,
     oidcClientSecret: process.env.FMC_OIDC_CLIENT_SECRET || undefined,
     ...(rawOptions as object),
   });
@@ -64,6 +67,7 @@ export async function serveCommand(rawOptions: unknown): Promise<void> {
     modelPath: options.model,
     apiToken: options.token,
     metricsKey: options.metricsKey,
+    alertWebhook: options.alertWebhook,
     sessionHours: options.sessionHours,
     tls,
     trustProxy: options.trustProxy,

@@ -49,6 +49,12 @@ export interface FmcConfig {
   llm: LlmSettings & { url: string };
 }
 
+/** A duration as people write it: `30m`, `1h`, `1.5h`, `7d` → milliseconds; undefined for anything else. */
+export function durationMs(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)([mhd])$/.exec(text.trim());
+  return match === null ? undefined : Number(match[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'm' | 'h' | 'd'];
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }

@@ -23,6 +23,7 @@ import type { ServerBackends } from './backends.js';
 import { JobQueue } from './jobs.js';
 import { loggerOptions, type LogSettings } from './logging.js';
 import { createMetrics } from './metrics.js';
+import { radarRoutes } from './routes/radar.js';
 import { oidcRoutes, type OidcSettings } from './oidc.js';
 import { accountRoutes } from './routes/accounts.js';
 import { runRoutes } from './routes/runs.js';
@@ -44,6 +45,8 @@ export interface ServerOptions {
   sessionHours?: number;
   /** When set, /metrics needs `Authorization: Bearer KEY`. */
   metricsKey?: string;
+  /** The outage radar posts incidents that open and close here. */
+  alertWebhook?: string;
   /** Serve HTTPS with this certificate and key (PEM); HSTS and secure cookies follow. */
   tls?: { cert: Buffer; key: Buffer };
   /** Single sign-on with an OpenID Connect provider, beside passwords and keys. */
@@ -185,6 +188,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(accountRoutes, { accounts, audit, tickets, sessionLifetimeMs, signInLimitPerMinute: postLimitPerMinute, singleSignOn: options.oidc !== undefined });
   if (options.oidc !== undefined) await app.register(oidcRoutes, { settings: options.oidc, accounts, audit, sessionLifetimeMs });
   await app.register(runRoutes, { runs, queue, audit, dataDir: options.dataDir, config: options.config, maxUploadBytes, postLimitPerMinute });
+  await app.register(radarRoutes, { runs, queue, registry: metrics.registry, alertWebhook: options.alertWebhook });
 
   if (existsSync(WEB_ROOT)) await app.register(fastifyStatic, { root: WEB_ROOT, wildcard: false });
   else app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/plain').send('The web app is not built: run `npm run build`. The API is at /api and its documentation at /docs.'));

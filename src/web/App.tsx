@@ -4,6 +4,7 @@ import { api, session as sessions, type SessionInfo } from './api';
 import { MODE_NAMES } from './labels';
 import type { Run } from './types';
 import { Dashboard } from './components/Dashboard';
+import { Incidents } from './components/Incidents';
 import { RunHistory } from './components/RunHistory';
 import { RunProgress } from './components/RunProgress';
 import { SignIn } from './components/SignIn';
@@ -56,6 +57,7 @@ function RunPage({ runId, onError }: { runId: number; onError: (message: string)
       </div>
       {run.problems.length > 0 ? <p className="muted">{run.problems.length} avertissement(s) à la lecture : {run.problems.slice(0, 3).join(' · ')}</p> : null}
       <Dashboard run={run} />
+      <Incidents runId={run.id} onError={onError} />
       <TweetTable runId={run.id} onError={onError} />
     </>
   );

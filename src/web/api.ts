@@ -1,5 +1,5 @@
 /** Calls to the API under the page's session cookie; every failure becomes an `ApiError` with the server's message. */
-import type { Run, TweetPage } from './types';
+import type { RadarReport, Run, TweetPage } from './types';
 
 export class ApiError extends Error {
   constructor(readonly status: number, message: string) {
@@ -58,4 +58,5 @@ export const api = {
   },
   tweets: (id: number, query: URLSearchParams) => request<TweetPage>(`/api/runs/${id}/tweets?${query.toString()}`),
   remove: (id: number) => request<void>(`/api/runs/${id}`, { method: 'DELETE' }),
+  incidents: (id: number) => request<RadarReport>(`/api/runs/${id}/incidents`),
 };

@@ -3,8 +3,9 @@ import { LABEL_VALUES } from '../labels.js';
 import type { RunStats } from '../pipeline/index.js';
 import type { LiveProgress } from '../server/jobs.js';
 import type { RunDashboard, RunRecord } from '../store/index.js';
+import type { RadarReport } from '../radar/index.js';
 
-export type { RunStats };
+export type { RadarReport, RunStats };
 export type Dashboard = RunDashboard;
 export type Progress = LiveProgress;
 export type Phase = keyof LiveProgress['phases'];
