@@ -32,7 +32,7 @@ export interface SparseFeatures {
 const TOKEN = /[a-z0-9€]+(?:'[a-z0-9]+)?/g;
 
 /** FNV-1a over a string, 32 bits. */
-function hash(text: string, seed = 0x811c9dc5): number {
+export function hash(text: string, seed = 0x811c9dc5): number {
   let h = seed;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);

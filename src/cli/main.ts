@@ -163,6 +163,16 @@ keys
   .action(async (id, options) => (await accounts()).keysRevokeCommand(id, options));
 
 program
+  .command('explain')
+  .description('why the model labels a tweet so: per label, the words, word pairs, rules and signals that pushed the chosen value most')
+  .argument('<text>', 'the tweet')
+  .option('--author <name>', 'the account that wrote it (the operator\'s own posts are read differently)')
+  .option('--model <file>', 'a model trained by fmc train (default: the shipped model)')
+  .option('--top <n>', 'features shown per label', '6')
+  .option('--json', 'every figure, as JSON')
+  .action(async (text, options) => (await import('./explain.js')).explainCommand(text, options));
+
+program
   .command('incidents')
   .description('the outage radar: bursts of outage tweets by department and time in an export (it needs a date column)')
   .argument('<input>', 'input file (.csv, .jsonl, .json) or - for stdin')
