@@ -84,6 +84,7 @@ const ROUTES: Array<{ route: string; access: 'public' | 'viewer' | 'analyst' | '
   { route: 'GET /api/runs/:id/events', access: 'viewer', request: (f) => ({ url: `/api/runs/${f.runId}/events` }), ok: 200 },
   { route: 'GET /api/runs/:id/tweets', access: 'viewer', request: (f) => ({ url: `/api/runs/${f.runId}/tweets` }), ok: 200 },
   { route: 'GET /api/runs/:id/export', access: 'viewer', request: (f) => ({ url: `/api/runs/${f.runId}/export` }), ok: 200 },
+  { route: 'GET /api/runs/:id/tweets/:position', access: 'viewer', request: (f) => ({ url: `/api/runs/${f.runId}/tweets/0?explain=1` }), ok: 200 },
   { route: 'GET /api/runs/:id/incidents', access: 'viewer', request: (f) => ({ url: `/api/runs/${f.runId}/incidents` }), ok: 200 },
   { route: 'GET /api/incidents', access: 'viewer', request: () => ({ url: '/api/incidents' }), ok: 200 },
   { route: 'POST /api/tickets', access: 'viewer', request: (f) => ({ method: 'POST', url: '/api/tickets', payload: { path: `/api/runs/${f.runId}/export` } }), ok: 200 },

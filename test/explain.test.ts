@@ -11,7 +11,8 @@ import { DEFAULT_MODEL_PATH, loadClassifier } from '../src/classify/index.js';
 import { loadModel } from '../src/classify/model.js';
 import { fireCues } from '../src/classify/rules.js';
 import { LABEL_NAMES } from '../src/labels.js';
-import { fmc, TEXTS } from './helpers.js';
+import { fmc, manyTweets, tempDir, TEXTS } from './helpers.js';
+import { finished, server, upload } from './http.js';
 
 const model = loadModel(DEFAULT_MODEL_PATH);
 const classifier = loadClassifier();
@@ -58,4 +59,21 @@ test('fmc explain prints each label with the features that pushed it', () => {
   assert.match(result.stdout, /^incident = \w+, ahead of \w+ by \d+\.\d\d$/m);
   assert.equal(result.stdout.match(/^ {2,}[+−]\d+\.\d\d {2}/gm)?.length, 15, 'three features for each of the five labels');
   assert.equal(fmc(['explain', '  ']).code, 2);
+});
+
+test('GET /api/runs/:id/tweets/:position: one stored tweet, and with explain=1 why it has its labels', async (t) => {
+  const app = await server({ dataDir: tempDir() });
+  t.after(() => app.close());
+  const id = (await upload(app, 'tweets.csv', manyTweets(20))).json().id as number;
+  assert.equal((await finished(app, id)).status, 'done');
+  const plain = (await app.inject(`/api/runs/${id}/tweets/3`)).json();
+  assert.equal(plain.tweet.id, '4');
+  assert.equal(plain.explanation, undefined, 'nothing computed unless asked');
+  const explained = (await app.inject(`/api/runs/${id}/tweets/3?explain=1`)).json();
+  assert.equal(explained.decidedBy, 'rules+model');
+  for (const label of LABEL_NAMES) {
+    assert.equal(explained.explanation.perLabel[label].value, explained.tweet[label], label);
+    assert.ok(explained.explanation.perLabel[label].contributions.length > 0);
+  }
+  assert.equal((await app.inject(`/api/runs/${id}/tweets/99`)).statusCode, 404);
 });

@@ -127,6 +127,11 @@ test('upload, live progress, dashboard, filters and export in the browser', asyn
   assert.ok(sentiments.every((value) => value === 'negatif'));
   await page.locator('[data-testid=tweet-row]').first().click();
   assert.match((await page.textContent('[data-testid=tweet-detail]')) ?? '', /Texte brut.*Texte nettoyé.*Sentiment\s*Négatif.*Confiance.*Source des étiquettesRègles \+ modèle/s);
+  // On demand, why the model labels it so: per label, the value against the runner-up and the features that pushed it.
+  await page.click('[data-testid=explain]');
+  await page.waitForSelector('[data-testid=explanation]');
+  assert.match((await page.textContent('[data-testid=why-sentiment]')) ?? '', /^Sentiment : Négatif plutôt que \S+ — .*[+−]\d\.\d\d/);
+  assert.equal(await page.locator('[data-testid=explanation] li').count(), 5);
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-csv]')]);
   const exported = parse(readFileSync((await download.path()) as string), { columns: true, bom: true }) as Record<string, string>[];

@@ -116,6 +116,11 @@ export class PgRunReader implements RunReader {
     };
   }
 
+  async row(id: number, position: number): Promise<OutputRecord | undefined> {
+    const { rows } = await this.pool.query<ResultRecord>(`SELECT ${RESULT_COLUMNS} FROM run_inputs i JOIN run_results r USING (run_id, position) WHERE i.run_id = $1 AND i.position = $2`, [id, position]);
+    return rows[0] === undefined ? undefined : toOutputRecord(resultRow(rows[0]));
+  }
+
   async *allRows(id: number): AsyncGenerator<OutputRecord> {
     for await (const row of runResults(this.pool, id)) yield toOutputRecord(row);
   }

@@ -69,7 +69,8 @@ const CHUNK_ROWS = 256;
 
 const AUTHOR_FIELDS = ['author', 'user', 'screen_name', 'username', 'auteur'];
 
-function authorOf(fields: Record<string, FieldValue>): string | undefined {
+/** The author of a row, from the columns exports name it by. */
+export function authorOf(fields: Readonly<Record<string, FieldValue>>): string | undefined {
   for (const name of AUTHOR_FIELDS) {
     const value = fields[name];
     if (typeof value === 'string' && value !== '') return value;

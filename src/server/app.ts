@@ -187,7 +187,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(systemRoutes, { ready: () => backends.ready(), queue, metrics, metricsKey: options.metricsKey });
   await app.register(accountRoutes, { accounts, audit, tickets, sessionLifetimeMs, signInLimitPerMinute: postLimitPerMinute, singleSignOn: options.oidc !== undefined });
   if (options.oidc !== undefined) await app.register(oidcRoutes, { settings: options.oidc, accounts, audit, sessionLifetimeMs });
-  await app.register(runRoutes, { runs, queue, audit, dataDir: options.dataDir, config: options.config, maxUploadBytes, postLimitPerMinute });
+  await app.register(runRoutes, { runs, queue, audit, dataDir: options.dataDir, config: options.config, maxUploadBytes, postLimitPerMinute, modelPath: options.modelPath });
   await app.register(radarRoutes, { runs, queue, registry: metrics.registry, alertWebhook: options.alertWebhook });
 
   if (existsSync(WEB_ROOT)) await app.register(fastifyStatic, { root: WEB_ROOT, wildcard: false });

@@ -19,6 +19,8 @@ export interface RunReader {
   get(id: number): MaybePromise<RunRecord | undefined>;
   tweets(id: number, query: TweetQuery): MaybePromise<{ total: number; items: StoredTweet[] }>;
   dashboard(id: number): MaybePromise<RunDashboard>;
+  /** One row, by its position in the input. */
+  row(id: number, position: number): MaybePromise<OutputRecord | undefined>;
   /** Every row in input order, read lazily (exports). */
   allRows(id: number): Iterable<OutputRecord> | AsyncIterable<OutputRecord>;
   delete(id: number): MaybePromise<boolean>;

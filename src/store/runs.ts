@@ -220,6 +220,11 @@ export class RunStore {
       .map((row) => JSON.parse(row.record) as OutputRecord);
   }
 
+  row(id: number, position: number): OutputRecord | undefined {
+    const row = this.db.prepare<[number, number], { record: string }>('SELECT record FROM run_rows WHERE run_id = ? AND position = ?').get(id, position);
+    return row === undefined ? undefined : (JSON.parse(row.record) as OutputRecord);
+  }
+
   /** Every stored row in input order, read lazily (for exports). */
   *allRows(id: number): Generator<OutputRecord> {
     const statement = this.db.prepare<[number], { record: string }>('SELECT record FROM run_rows WHERE run_id = ? ORDER BY position');

@@ -4,6 +4,7 @@ import type { RunStats } from '../pipeline/index.js';
 import type { LiveProgress } from '../server/jobs.js';
 import type { RunDashboard, RunRecord } from '../store/index.js';
 import type { RadarReport } from '../radar/index.js';
+import type { Explanation } from '../classify/explain.js';
 
 export type { RadarReport, RunStats };
 export type Dashboard = RunDashboard;
@@ -23,4 +24,11 @@ export interface TweetPage {
   page: number;
   pageSize: number;
   items: Tweet[];
+}
+
+/** `GET /api/runs/:id/tweets/:position?explain=1` */
+export interface ExplainedTweet {
+  tweet: Tweet;
+  explanation?: Explanation;
+  decidedBy?: string;
 }

@@ -12,7 +12,11 @@ import type { FmcConfig } from '../../config/index.js';
 import { InputError, openInput, rowsFromRecords } from '../../ingest/index.js';
 import { LABEL_VALUES } from '../../labels.js';
 import { createBackend, LlmUnavailableError } from '../../llm/index.js';
-import { MODES, type Mode, type RunStats } from '../../pipeline/index.js';
+import { authorOf, MODES, type Mode, type RunStats } from '../../pipeline/index.js';
+import { cleanTweet } from '../../clean/index.js';
+import { explainWithModel, type Explanation } from '../../classify/explain.js';
+import { DEFAULT_MODEL_PATH } from '../../classify/index.js';
+import { loadModel, type Model } from '../../classify/model.js';
 import { UPLOADS_DIRECTORY, type RunDashboard, type RunRecord } from '../../store/index.js';
 import type { RunQueue, RunReader } from '../backends.js';
 import { EXPORT_CONTENT_TYPES, EXPORT_FORMATS, exportStream } from '../export.js';
@@ -87,6 +91,8 @@ export interface RunRoutesOptions {
   config: FmcConfig;
   maxUploadBytes: number;
   postLimitPerMinute: number;
+  /** The model explanations are computed with (the shipped one by default). */
+  modelPath: string | undefined;
 }
 
 export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, options) => {
@@ -237,6 +243,31 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
     const result = await runs.tweets(run.id, { filters, duplicates, search: q, sort, order, page, pageSize });
     return { total: result.total, page, pageSize, items: result.items.map(({ position, record }) => ({ position, ...record })) };
   });
+
+  let model: Model | undefined;
+  app.get(
+    '/api/runs/:id/tweets/:position',
+    {
+      config: viewer,
+      schema: {
+        tags: ['runs'],
+        summary: 'one labelled tweet; with explain=1, why the model labels it so (per label: the features that pushed the chosen value most, recomputed with the server\'s model from the cleaned text)',
+        params: RunId.extend({ position: z.coerce.number().int().min(0) }),
+        querystring: z.object({ explain: z.enum(['0', '1']).default('0') }),
+        response: { 200: z.object({ tweet: Record, explanation: z.custom<Explanation>().optional(), decidedBy: z.string().optional() }), 404: ErrorBody },
+      },
+    },
+    async (request) => {
+      const run = await runOr404(request.params.id);
+      const tweet = await runs.row(run.id, request.params.position);
+      if (tweet === undefined) throw new HttpError(404, `run ${run.id} has no row at position ${request.params.position}`);
+      if (request.query.explain === '0' || (tweet.error !== undefined && tweet.error !== null && tweet.error !== '')) return { tweet };
+      model ??= loadModel(options.modelPath ?? DEFAULT_MODEL_PATH);
+      const explanation = explainWithModel(model, { tweet: cleanTweet(String(tweet.text_cleaned ?? '')), author: authorOf(tweet) });
+      // Where the LLM's answer replaced the local labels, it decided: the model's view is shown beside it.
+      return { tweet, explanation, decidedBy: String(tweet.label_source) };
+    },
+  );
 
   app.get(
     '/api/runs/:id/export',

@@ -2,12 +2,43 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api';
 import { integer, LABEL_TITLES, valueName } from '../labels';
-import { LABELS, type LabelName, type Tweet, type TweetPage } from '../types';
+import { LABELS, type ExplainedTweet, type LabelName, type Tweet, type TweetPage } from '../types';
 
 const FILTERS = Object.keys(LABELS) as LabelName[];
 const PAGE_SIZE = 25;
 
-function Detail({ tweet, onClose }: { tweet: Tweet; onClose: () => void }) {
+/** Why the model labels the tweet so, asked on demand: per label, the three features that pushed the chosen value most. */
+function Why({ runId, position, onError }: { runId: number; position: number; onError: (message: string) => void }) {
+  const [answer, setAnswer] = useState<ExplainedTweet>();
+  if (answer === undefined) {
+    return (
+      <button type="button" className="link" data-testid="explain" onClick={() => api.explain(runId, position).then(setAnswer, (error: Error) => onError(error.message))}>
+        Pourquoi ces étiquettes ?
+      </button>
+    );
+  }
+  if (answer.explanation === undefined) return null;
+  const { explanation } = answer;
+  return (
+    <div className="why" data-testid="explanation">
+      {answer.decidedBy === 'llm' ? <p className="muted">Le LLM a décidé ; voici l’avis du modèle local.</p> : null}
+      {explanation.places.length > 0 ? <p>Lieux : {explanation.places.map((place) => place.name).join(', ')}</p> : null}
+      <ul>
+        {(['sentiment', 'is_claim', 'urgence', 'topics', 'incident'] as const).map((label) => {
+          const part = explanation.perLabel[label];
+          return (
+            <li key={label} data-testid={`why-${label}`}>
+              <strong>{LABEL_TITLES[label]}</strong> : {valueName(part.value)} plutôt que {valueName(part.against)} —{' '}
+              {part.contributions.slice(0, 3).map((contribution) => `${contribution.kind === 'rule' ? `règle ${contribution.feature}` : `« ${contribution.feature} »`} ${contribution.weight >= 0 ? '+' : '−'}${Math.abs(contribution.weight).toFixed(2)}`).join(', ')}
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
+
+function Detail({ tweet, runId, onClose, onError }: { tweet: Tweet; runId: number; onClose: () => void; onError: (message: string) => void }) {
   const rows: Array<[string, string]> = [
     ['Texte brut', String(tweet.text ?? '')],
     ['Texte nettoyé', String(tweet.text_cleaned ?? '')],
@@ -31,6 +62,7 @@ function Detail({ tweet, onClose }: { tweet: Tweet; onClose: () => void }) {
           </div>
         ))}
       </dl>
+      {tweet.error ? null : <Why key={tweet.position} runId={runId} position={tweet.position} onError={onError} />}
     </aside>
   );
 }
@@ -148,7 +180,7 @@ export function TweetTable({ runId, onError }: { runId: number; onError: (messag
           Suivant →
         </button>
       </div>
-      {selected === undefined ? null : <Detail tweet={selected} onClose={() => setSelected(undefined)} />}
+      {selected === undefined ? null : <Detail tweet={selected} runId={runId} onClose={() => setSelected(undefined)} onError={onError} />}
     </section>
   );
 }
