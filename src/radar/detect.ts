@@ -178,7 +178,13 @@ export function detectIncidents(tweets: Iterable<RadarTweet>, options: RadarOpti
   const profile = byHour.map((n) => n / meanByHour);
 
   const series = new Map<string, Outage[]>([['FR', outages]]);
-  for (const outage of outages) for (const code of outage.departements) series.set(code, [...(series.get(code) ?? []), outage]);
+  for (const outage of outages) {
+    for (const code of outage.departements) {
+      const items = series.get(code);
+      if (items === undefined) series.set(code, [outage]);
+      else items.push(outage);
+    }
+  }
 
   const departements: Record<string, number> = {};
   for (const [area, items] of series) if (area !== 'FR') departements[area] = items.length;

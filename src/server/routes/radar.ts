@@ -1,10 +1,11 @@
 /**
  * The outage radar over the API: the incidents of a run, and of every run of
  * the last days (`GET /api/incidents`). After each run, the server looks at
- * the last days again: incidents that open or close are posted to the alert
- * webhook and kept as `fmc_incidents_open{area, topic}`.
+ * the last days again when it has an alert webhook: incidents that open or
+ * close are posted there and kept as `fmc_incidents_open{area, topic}`.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { LRUCache } from 'lru-cache';
 import { Gauge, type Registry } from 'prom-client';
 import { z } from 'zod';
 import { durationMs } from '../../config/index.js';
@@ -39,6 +40,7 @@ export const radarRoutes: FastifyPluginAsyncZod<RadarRoutesOptions> = async (app
   const { runs, queue } = options;
   const lookbackMs = options.lookbackMs ?? DEFAULT_LOOKBACK_MS;
   const viewer = { access: 'viewer' as const };
+  const reports = new LRUCache<string, RadarReport>({ max: 32 });
 
   async function tweetsOfRun(id: number, since = 0, seen = new Set<string>()): Promise<RadarTweet[]> {
     const tweets: RadarTweet[] = [];
@@ -70,7 +72,11 @@ export const radarRoutes: FastifyPluginAsyncZod<RadarRoutesOptions> = async (app
       const run = await runs.get(request.params.id);
       if (run === undefined) throw new HttpError(404, `no run ${request.params.id}`);
       if (run.status !== 'done') throw new HttpError(409, `run ${run.id} is ${run.status}: its incidents come once it is done`);
-      return detectIncidents(await tweetsOfRun(run.id), { windowMs: durationMs(request.query.window) });
+      // A finished run does not change: its report is read once (every view of its dashboard asks for it).
+      const key = `${run.id}:${run.finishedAt}:${request.query.window}`;
+      let report = reports.get(key);
+      if (report === undefined) reports.set(key, (report = detectIncidents(await tweetsOfRun(run.id), { windowMs: durationMs(request.query.window) })));
+      return report;
     },
   );
 
@@ -97,7 +103,7 @@ export const radarRoutes: FastifyPluginAsyncZod<RadarRoutesOptions> = async (app
   const watch = new IncidentWatch();
   new Gauge({
     name: 'fmc_incidents_open',
-    help: 'Outage incidents open now (the radar over the last days), by area (department code, or FR) and topic',
+    help: 'Outage incidents open now (the radar over the last days, kept by a server with an alert webhook), by area (department code, or FR) and topic',
     labelNames: ['area', 'topic'],
     registers: [options.registry],
     collect() {
@@ -105,15 +111,17 @@ export const radarRoutes: FastifyPluginAsyncZod<RadarRoutesOptions> = async (app
       for (const incident of watch.openIncidents) this.inc({ area: incident.area, topic: incident.topic });
     },
   });
+  // Looking reads every row of the last days' runs: only a server that alerts does it.
+  const webhook = options.alertWebhook;
+  if (webhook === undefined) return;
   let looking: Promise<void> | undefined;
   let lookAgain = false;
   const look = async (): Promise<void> => {
     const report = detectIncidents(await recentTweets(Date.now() - lookbackMs));
     for (const message of watch.update(report)) {
       app.log.info({ incident: message.incident.key, event: message.event }, message.text);
-      if (options.alertWebhook === undefined) continue;
       // Not awaited: a slow or failing webhook never holds a run or the next look.
-      void postAlert(message, { url: options.alertWebhook, onFailure: (error) => app.log.warn({ incident: message.incident.key, event: message.event }, `alert webhook: ${error}`) });
+      void postAlert(message, { url: webhook, onFailure: (error) => app.log.warn({ incident: message.incident.key, event: message.event }, `alert webhook: ${error}`) });
     }
   };
   const onEnd = (end: RunEnd) => {
