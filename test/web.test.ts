@@ -132,6 +132,11 @@ test('upload, live progress, dashboard, filters and export in the browser', asyn
   await page.waitForSelector('[data-testid=explanation]');
   assert.match((await page.textContent('[data-testid=why-sentiment]')) ?? '', /^Sentiment : Négatif plutôt que \S+ — .*[+−]\d\.\d\d/);
   assert.equal(await page.locator('[data-testid=explanation] li').count(), 5);
+  // The words that weigh most are marked in the text.
+  const marked = await page.locator('[data-testid=why-text] mark').allTextContents();
+  const features = await page.textContent('[data-testid=explanation] ul');
+  assert.ok(marked.length > 0, 'some words are marked');
+  for (const word of marked) assert.ok((features ?? '').toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').includes(word.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^a-z0-9€']/g, '')), `${word} is a feature shown`);
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-csv]')]);
   const exported = parse(readFileSync((await download.path()) as string), { columns: true, bom: true }) as Record<string, string>[];

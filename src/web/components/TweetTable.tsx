@@ -19,8 +19,24 @@ function Why({ runId, position, onError }: { runId: number; position: number; on
   }
   if (answer.explanation === undefined) return null;
   const { explanation } = answer;
+  // The words that weigh most for some label (of the top three), marked in the text: green for, red against the chosen value.
+  const weights = new Map<string, number>();
+  for (const part of Object.values(explanation.perLabel)) {
+    for (const contribution of part.contributions.slice(0, 3)) {
+      if (contribution.kind !== 'word' && contribution.kind !== 'bigram') continue;
+      for (const word of contribution.feature.split(' ')) weights.set(word, (weights.get(word) ?? 0) + contribution.weight);
+    }
+  }
+  const text = String(answer.tweet.text_cleaned ?? '');
+  const fold = (word: string) => word.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
   return (
     <div className="why" data-testid="explanation">
+      <p className="marked" data-testid="why-text">
+        {text.split(/(\s+)/).map((piece, i) => {
+          const weight = weights.get(fold(piece).replace(/[^a-z0-9€']/g, ''));
+          return weight === undefined ? piece : <mark key={i} className={weight >= 0 ? 'for' : 'against'}>{piece}</mark>;
+        })}
+      </p>
       {answer.decidedBy === 'llm' ? <p className="muted">Le LLM a décidé ; voici l’avis du modèle local.</p> : null}
       {explanation.places.length > 0 ? <p>Lieux : {explanation.places.map((place) => place.name).join(', ')}</p> : null}
       <ul>
