@@ -91,6 +91,7 @@ const ROUTES: Array<{ route: string; access: 'public' | 'viewer' | 'analyst' | '
   { route: 'DELETE /api/session', access: 'viewer', request: () => ({ method: 'DELETE', url: '/api/session' }), ok: 204 },
   { route: 'POST /api/runs', access: 'analyst', request: () => ({ method: 'POST', url: '/api/runs', ...multipart({ name: 't.csv', content: CSV }) }), ok: 202 },
   { route: 'POST /api/classify', access: 'analyst', request: () => ({ method: 'POST', url: '/api/classify', payload: { tweets: [{ text: 'panne' }] } }), ok: 200 },
+  { route: 'PATCH /api/runs/:id/tweets/:position', access: 'analyst', request: (f) => ({ method: 'PATCH', url: `/api/runs/${f.runId}/tweets/0`, payload: { sentiment: 'negatif' } }), ok: 200 },
   // An analyst deletes its own runs, an admin any run.
   { route: 'DELETE /api/runs/:id', access: 'analyst', request: (f, caller) => ({ method: 'DELETE', url: `/api/runs/${ownedRun(f.db, caller === 'admin' ? 'someone' : 'analyst')}` }), ok: 204 },
   { route: 'GET /api/users', access: 'admin', request: () => ({ url: '/api/users' }), ok: 200 },

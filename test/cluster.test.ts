@@ -347,6 +347,12 @@ test('API replicas on the cluster: upload to one, follow and read on another; ac
   const { ticket } = (await first.inject({ method: 'POST', url: '/api/tickets', headers, payload: { path: exportPath } })).json();
   assert.equal((await second.inject({ url: `${exportPath}?format=csv&ticket=${ticket}` })).statusCode, 200);
   assert.equal((await first.inject({ url: `${exportPath}?format=csv&ticket=${ticket}` })).statusCode, 401, 'used up');
+  // A correction through one replica is seen through the other, in PostgreSQL.
+  const fixed = await first.inject({ method: 'PATCH', url: `/api/runs/${runId}/tweets/6`, headers, payload: { topics: 'tv' } });
+  assert.equal(fixed.statusCode, 200, fixed.body);
+  const human = (await second.inject({ url: `/api/runs/${runId}/tweets?label_source=human`, headers })).json();
+  assert.deepEqual(human.items.map((item: { position: number; topics: string; confidence: number }) => [item.position, item.topics, item.confidence]), [[6, 'tv', 1]]);
+  assert.equal((await pool.query<{ author: string }>('SELECT author FROM corrections WHERE run_id = $1', [runId])).rows[0]?.author, 'ana');
   const negative = (await first.inject({ url: `/api/runs/${runId}/tweets?sentiment=negatif&duplicates=exclude&pageSize=5`, headers })).json();
   assert.equal(negative.total, embedded.filter((record) => record.sentiment === 'negatif' && record.duplicate_of === '' && record.error === undefined).length);
   assert.equal(run.dashboard.duplicates, embedded.filter((record) => record.duplicate_of !== '').length);
@@ -356,7 +362,7 @@ test('API replicas on the cluster: upload to one, follow and read on another; ac
   assert.equal((await first.inject({ method: 'DELETE', url: `/api/keys/${keyId}`, headers: { authorization: `Bearer ${admin.key}` } })).statusCode, 204);
   assert.equal((await second.inject({ url: '/api/runs', headers })).statusCode, 401);
   const audit = (await second.inject({ url: '/api/audit', headers: { authorization: `Bearer ${admin.key}` } })).json();
-  assert.deepEqual(audit.entries.map((entry: { action: string }) => entry.action), ['run.upload', 'run.export', 'run.export', 'key.revoke']);
+  assert.deepEqual(audit.entries.map((entry: { action: string }) => entry.action), ['run.upload', 'run.export', 'run.export', 'tweet.correct', 'key.revoke']);
   assert.equal((await second.inject({ method: 'DELETE', url: `/api/runs/${runId}`, headers: { authorization: `Bearer ${admin.key}` } })).statusCode, 204);
   assert.equal((await first.inject({ url: `/api/runs/${runId}`, headers: { authorization: `Bearer ${admin.key}` } })).statusCode, 404);
 });

@@ -138,6 +138,16 @@ test('upload, live progress, dashboard, filters and export in the browser', asyn
   assert.ok(marked.length > 0, 'some words are marked');
   for (const word of marked) assert.ok((features ?? '').toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').includes(word.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^a-z0-9€']/g, '')), `${word} is a feature shown`);
 
+  // The analyst corrects the topic with the keyboard: the row becomes a human correction, in the detail and the table.
+  const topicBefore = await page.inputValue('[data-testid=correct-topics]');
+  await page.focus('[data-testid=correct-topics]');
+  await page.keyboard.press(topicBefore === 'autre' ? 'ArrowUp' : 'ArrowDown');
+  await page.waitForFunction(() => /Source des étiquettes\s*Correction humaine/.test(document.querySelector('[data-testid=tweet-detail]')?.textContent ?? ''));
+  assert.notEqual(await page.inputValue('[data-testid=correct-topics]'), topicBefore);
+  await page.selectOption('[data-testid=filter-label_source]', 'human');
+  await page.waitForFunction(() => document.querySelector('[data-testid=table-count]')?.textContent === '1 tweets');
+  await page.selectOption('[data-testid=filter-label_source]', '');
+
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-csv]')]);
   const exported = parse(readFileSync((await download.path()) as string), { columns: true, bom: true }) as Record<string, string>[];
   assert.equal(exported.length, expected.rows);

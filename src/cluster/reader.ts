@@ -1,10 +1,10 @@
 /** The runs of the cluster's database as the API reads them: list, one run, its tweets (filtered, searched, sorted), its dashboard, its export. */
 import { foldText } from '../clean/index.js';
-import { LABEL_NAMES, LABEL_VALUES } from '../labels.js';
+import { LABEL_NAMES, LABEL_VALUES, type Labels } from '../labels.js';
 import { toOutputRecord, type OutputRecord } from '../output/index.js';
 import type { RunStats } from '../pipeline/index.js';
-import type { RunDashboard, RunRecord, RunStatus, StoredTweet, TweetQuery } from '../store/index.js';
-import type { PgPool } from '../store/postgres.js';
+import { correctedRecord, labelsOf, type Correction, type RunDashboard, type RunRecord, type RunStatus, type StoredTweet, type TweetQuery } from '../store/index.js';
+import { inTransaction, type PgPool } from '../store/postgres.js';
 import type { RunReader } from '../server/backends.js';
 import { STORED_ROWS_SQL } from './finish.js';
 import { RESULT_COLUMNS, resultRow, runResults, type ResultRecord } from './results.js';
@@ -114,6 +114,30 @@ export class PgRunReader implements RunReader {
       perDay,
       perHour,
     };
+  }
+
+  async correct(id: number, position: number, labels: Omit<Labels, 'confidence'>, author: string): Promise<Correction | undefined> {
+    return inTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<ResultRecord>(`SELECT ${RESULT_COLUMNS} FROM run_inputs i JOIN run_results r USING (run_id, position) WHERE i.run_id = $1 AND i.position = $2 FOR UPDATE OF r`, [id, position]);
+      if (rows[0] === undefined) return undefined;
+      const before = toOutputRecord(resultRow(rows[0]));
+      await client.query("UPDATE run_results SET sentiment = $3, is_claim = $4, urgence = $5, topics = $6, incident = $7, confidence = 1, label_source = 'human' WHERE run_id = $1 AND position = $2", [
+        id,
+        position,
+        ...LABEL_NAMES.map((label) => labels[label]),
+      ]);
+      await client.query('INSERT INTO corrections (run_id, position, tweet_id, text, before, after, author, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
+        id,
+        position,
+        String(before.id ?? ''),
+        String(before.text_cleaned ?? ''),
+        JSON.stringify(labelsOf(before)),
+        JSON.stringify(labels),
+        author,
+        new Date().toISOString(),
+      ]);
+      return { before, after: correctedRecord(before, labels) };
+    });
   }
 
   async row(id: number, position: number): Promise<OutputRecord | undefined> {

@@ -38,7 +38,8 @@ export interface ClassifiedRow {
   error?: string;
 }
 
-export type LabelSource = 'rules+model' | 'llm' | 'none';
+/** `human`: corrected by a person after the run. */
+export type LabelSource = 'rules+model' | 'llm' | 'none' | 'human';
 
 /** Progress of the phases that do not follow the input's bytes. */
 export interface PhaseProgress {

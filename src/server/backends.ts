@@ -8,7 +8,8 @@ import type { AccountStore, AuditLog } from '../auth/index.js';
 import type { InputRow } from '../ingest/index.js';
 import type { OutputRecord } from '../output/index.js';
 import type { Mode } from '../pipeline/index.js';
-import type { RunDashboard, RunRecord, StoredTweet, TweetQuery } from '../store/index.js';
+import type { Correction, RunDashboard, RunRecord, StoredTweet, TweetQuery } from '../store/index.js';
+import type { Labels } from '../labels.js';
 import type { LiveProgress } from './jobs.js';
 
 export type MaybePromise<T> = T | Promise<T>;
@@ -19,6 +20,8 @@ export interface RunReader {
   get(id: number): MaybePromise<RunRecord | undefined>;
   tweets(id: number, query: TweetQuery): MaybePromise<{ total: number; items: StoredTweet[] }>;
   dashboard(id: number): MaybePromise<RunDashboard>;
+  /** Gives a row the labels a person chose (`label_source` human, confidence 1) and records the correction; undefined when there is no such row. */
+  correct(id: number, position: number, labels: Omit<Labels, 'confidence'>, author: string): MaybePromise<Correction | undefined>;
   /** One row, by its position in the input. */
   row(id: number, position: number): MaybePromise<OutputRecord | undefined>;
   /** Every row in input order, read lazily (exports). */

@@ -107,6 +107,19 @@ const MIGRATIONS: readonly string[] = [
      path TEXT NOT NULL,
      expires_at INTEGER NOT NULL
    ) WITHOUT ROWID;`,
+  // Labels corrected by people: who, when, which row, the text, the labels before and after.
+  `CREATE TABLE corrections (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     position INTEGER NOT NULL,
+     tweet_id TEXT NOT NULL,
+     text TEXT NOT NULL,
+     before TEXT NOT NULL,
+     after TEXT NOT NULL,
+     author TEXT NOT NULL,
+     at TEXT NOT NULL
+   );
+   CREATE INDEX corrections_at ON corrections (at);`,
 ];
 
 function migrate(db: Db): void {

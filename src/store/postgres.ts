@@ -213,6 +213,19 @@ const MIGRATIONS: readonly string[] = [
      path TEXT NOT NULL,
      expires_at BIGINT NOT NULL
    );`,
+  // Labels corrected by people, as in the embedded database.
+  `CREATE TABLE corrections (
+     id BIGSERIAL PRIMARY KEY,
+     run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     position INTEGER NOT NULL,
+     tweet_id TEXT NOT NULL,
+     text TEXT NOT NULL,
+     before TEXT NOT NULL,
+     after TEXT NOT NULL,
+     author TEXT NOT NULL,
+     at TEXT NOT NULL
+   );
+   CREATE INDEX corrections_at ON corrections (at);`,
 ];
 
 /** Brings the schema up to date; returns the versions applied (none when it was). */

@@ -4,7 +4,7 @@
  * of the CLI or the web app can show past runs.
  */
 import { foldText } from '../clean/index.js';
-import { LABEL_NAMES, LABEL_VALUES, type LabelName } from '../labels.js';
+import { LABEL_NAMES, LABEL_VALUES, type LabelName, type Labels } from '../labels.js';
 import type { OutputRecord } from '../output/index.js';
 import type { RunStats } from '../pipeline/index.js';
 import type { Db } from './database.js';
@@ -136,6 +136,22 @@ export function dateOf(record: OutputRecord): string | null {
 const URGENCE_RANK_SQL = `CASE urgence ${LABEL_VALUES.urgence.map((value, rank) => `WHEN '${value}' THEN ${rank}`).join(' ')} END`;
 const SORT_SQL: Record<TweetQuery['sort'], string> = { position: 'position', confidence: 'confidence', urgence: URGENCE_RANK_SQL, created_at: 'created_at' };
 
+/** A row's labels as a person corrected them: the row before and after. */
+export interface Correction {
+  before: OutputRecord;
+  after: OutputRecord;
+}
+
+/** The row with a person's labels: `label_source` human, confidence 1. */
+export function correctedRecord(record: OutputRecord, labels: Omit<Labels, 'confidence'>): OutputRecord {
+  return { ...record, ...labels, confidence: 1, label_source: 'human' };
+}
+
+/** The five labels of a stored row. */
+export function labelsOf(record: OutputRecord): Record<LabelName, string> {
+  return Object.fromEntries(LABEL_NAMES.map((label) => [label, String(record[label])])) as Record<LabelName, string>;
+}
+
 export class RunStore {
   constructor(private readonly db: Db) {}
 
@@ -218,6 +234,21 @@ export class RunStore {
       .prepare<[number, number, number], { record: string }>('SELECT record FROM run_rows WHERE run_id = ? ORDER BY position LIMIT ? OFFSET ?')
       .all(id, limit, offset)
       .map((row) => JSON.parse(row.record) as OutputRecord);
+  }
+
+  correct(id: number, position: number, labels: Omit<Labels, 'confidence'>, author: string): Correction | undefined {
+    return this.db.transaction(() => {
+      const before = this.row(id, position);
+      if (before === undefined) return undefined;
+      const after = correctedRecord(before, labels);
+      this.db
+        .prepare('UPDATE run_rows SET record = ?, sentiment = ?, is_claim = ?, urgence = ?, topics = ?, incident = ?, confidence = 1, label_source = ? WHERE run_id = ? AND position = ?')
+        .run(JSON.stringify(after), ...LABEL_NAMES.map((label) => labels[label]), 'human', id, position);
+      this.db
+        .prepare('INSERT INTO corrections (run_id, position, tweet_id, text, before, after, author, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(id, position, String(before.id ?? ''), String(before.text_cleaned ?? ''), JSON.stringify(labelsOf(before)), JSON.stringify(labels), author, new Date().toISOString());
+      return { before, after };
+    })();
   }
 
   row(id: number, position: number): OutputRecord | undefined {

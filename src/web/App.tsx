@@ -16,7 +16,7 @@ const runIdOf = (hash: string): number | undefined => {
   return match === null ? undefined : Number(match[1]);
 };
 
-function RunPage({ runId, onError }: { runId: number; onError: (message: string) => void }) {
+function RunPage({ runId, canCorrect, onError }: { runId: number; canCorrect: boolean; onError: (message: string) => void }) {
   const [run, setRun] = useState<Run>();
   const load = useCallback(() => api.run(runId).then(setRun, (error: Error) => onError(error.message)), [runId, onError]);
   useEffect(() => void load(), [load]);
@@ -58,7 +58,7 @@ function RunPage({ runId, onError }: { runId: number; onError: (message: string)
       {run.problems.length > 0 ? <p className="muted">{run.problems.length} avertissement(s) à la lecture : {run.problems.slice(0, 3).join(' · ')}</p> : null}
       <Dashboard run={run} />
       <Incidents runId={run.id} onError={onError} />
-      <TweetTable runId={run.id} onError={onError} />
+      <TweetTable runId={run.id} canCorrect={canCorrect} onError={onError} />
     </>
   );
 }
@@ -123,7 +123,7 @@ export function App() {
           <RunHistory canDelete={canRun} onOpen={() => setError(undefined)} onError={onError} />
         </>
       ) : (
-        <RunPage key={runId} runId={runId} onError={onError} />
+        <RunPage key={runId} runId={runId} canCorrect={canRun} onError={onError} />
       )}
     </main>
   );

@@ -1,5 +1,5 @@
 /** Calls to the API under the page's session cookie; every failure becomes an `ApiError` with the server's message. */
-import type { ExplainedTweet, RadarReport, Run, TweetPage } from './types';
+import type { ExplainedTweet, RadarReport, Run, Tweet, TweetPage } from './types';
 
 export class ApiError extends Error {
   constructor(readonly status: number, message: string) {
@@ -58,6 +58,8 @@ export const api = {
   },
   tweets: (id: number, query: URLSearchParams) => request<TweetPage>(`/api/runs/${id}/tweets?${query.toString()}`),
   remove: (id: number) => request<void>(`/api/runs/${id}`, { method: 'DELETE' }),
+  correct: (id: number, position: number, labels: Record<string, string>) =>
+    request<{ tweet: Tweet }>(`/api/runs/${id}/tweets/${position}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(labels) }),
   explain: (id: number, position: number) => request<ExplainedTweet>(`/api/runs/${id}/tweets/${position}?explain=1`),
   incidents: (id: number) => request<RadarReport>(`/api/runs/${id}/incidents`),
 };

@@ -35,6 +35,7 @@ const VALUE_NAMES: Record<string, string> = {
   infrastructure_reseau: 'Infrastructure réseau',
   autre_reclamation: 'Autre réclamation',
   'rules+model': 'Règles + modèle',
+  human: 'Correction humaine',
   llm: 'LLM',
   none: 'Aucune (ligne en erreur)',
 };

@@ -12,7 +12,7 @@ export type Progress = LiveProgress;
 export type Phase = keyof LiveProgress['phases'];
 
 /** The filters of the tweet table: the five labels and where they came from. */
-export const LABELS = { ...LABEL_VALUES, label_source: ['rules+model', 'llm', 'none'] } as const;
+export const LABELS = { ...LABEL_VALUES, label_source: ['rules+model', 'llm', 'human', 'none'] } as const;
 export type LabelName = keyof typeof LABELS;
 
 export type Run = RunRecord & { progress?: LiveProgress; dashboard?: RunDashboard };

@@ -10,14 +10,14 @@ import { z } from 'zod';
 import type { AuditLog } from '../../auth/index.js';
 import type { FmcConfig } from '../../config/index.js';
 import { InputError, openInput, rowsFromRecords } from '../../ingest/index.js';
-import { LABEL_VALUES } from '../../labels.js';
+import { enforceConsistency, LABEL_NAMES, LABEL_VALUES, type Labels } from '../../labels.js';
 import { createBackend, LlmUnavailableError } from '../../llm/index.js';
 import { authorOf, MODES, type Mode, type RunStats } from '../../pipeline/index.js';
 import { cleanTweet } from '../../clean/index.js';
 import { explainWithModel, type Explanation } from '../../classify/explain.js';
 import { DEFAULT_MODEL_PATH } from '../../classify/index.js';
 import { loadModel, type Model } from '../../classify/model.js';
-import { UPLOADS_DIRECTORY, type RunDashboard, type RunRecord } from '../../store/index.js';
+import { labelsOf, UPLOADS_DIRECTORY, type RunDashboard, type RunRecord } from '../../store/index.js';
 import type { RunQueue, RunReader } from '../backends.js';
 import { EXPORT_CONTENT_TYPES, EXPORT_FORMATS, exportStream } from '../export.js';
 import { ErrorBody, HttpError } from './errors.js';
@@ -74,7 +74,7 @@ const TweetsQuery = z.object({
   urgence: labelFilter(LABEL_VALUES.urgence),
   topics: labelFilter(LABEL_VALUES.topics),
   incident: labelFilter(LABEL_VALUES.incident),
-  label_source: z.enum(['rules+model', 'llm', 'none']).optional(),
+  label_source: z.enum(['rules+model', 'llm', 'none', 'human']).optional(),
   duplicates: z.enum(['include', 'exclude', 'only']).default('include'),
   q: z.string().max(200).optional(),
   sort: z.enum(['position', 'confidence', 'urgence', 'created_at']).default('position'),
@@ -266,6 +266,39 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
       const explanation = explainWithModel(model, { tweet: cleanTweet(String(tweet.text_cleaned ?? '')), author: authorOf(tweet) });
       // Where the LLM's answer replaced the local labels, it decided: the model's view is shown beside it.
       return { tweet, explanation, decidedBy: String(tweet.label_source) };
+    },
+  );
+
+  const analyst = { access: 'analyst' as const };
+  app.patch(
+    '/api/runs/:id/tweets/:position',
+    {
+      config: analyst,
+      schema: {
+        tags: ['runs'],
+        summary: "correct a tweet's labels (analyst): the row shows them with label_source human and confidence 1, in the table and the exports; LABELS.md's rules are applied to the result; the correction is recorded with who and when",
+        params: RunId.extend({ position: z.coerce.number().int().min(0) }),
+        body: z
+          .object({ sentiment: z.enum(LABEL_VALUES.sentiment), is_claim: z.enum(LABEL_VALUES.is_claim), urgence: z.enum(LABEL_VALUES.urgence), topics: z.enum(LABEL_VALUES.topics), incident: z.enum(LABEL_VALUES.incident) })
+          .partial()
+          .strict()
+          .refine((labels) => Object.keys(labels).length > 0, 'give at least one label'),
+        response: { 200: z.object({ tweet: Record, before: z.record(z.string(), z.string()) }), 404: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (request) => {
+      const run = await runOr404(request.params.id);
+      if (run.status !== 'done') throw new HttpError(409, `run ${run.id} is ${run.status}: correct its tweets once it is done`);
+      const current = await runs.row(run.id, request.params.position);
+      if (current === undefined) throw new HttpError(404, `run ${run.id} has no row at position ${request.params.position}`);
+      if (current.error !== undefined && current.error !== null && current.error !== '') throw new HttpError(409, 'this row could not be read: it has no labels to correct');
+      // The labels asked for over the row's, then LABELS.md's rules (a claim is never `information` and at least `moyenne`).
+      const { confidence: _confidence, ...labels } = enforceConsistency({ ...(labelsOf(current) as Omit<Labels, 'confidence'>), ...request.body, confidence: 1 });
+      const correction = await runs.correct(run.id, request.params.position, labels, request.principal?.name ?? 'anonymous');
+      if (correction === undefined) throw new HttpError(404, `run ${run.id} has no row at position ${request.params.position}`);
+      const changed = LABEL_NAMES.filter((label) => correction.before[label] !== labels[label]).map((label) => `${label}: ${String(correction.before[label])} → ${labels[label]}`);
+      await audit.record({ actor: request.principal?.name ?? 'anonymous', action: 'tweet.correct', target: `run ${run.id} row ${request.params.position}`, ip: request.ip, detail: changed.join('; ') || 'unchanged' });
+      return { tweet: correction.after, before: labelsOf(correction.before) };
     },
   );
 

@@ -54,7 +54,34 @@ function Why({ runId, position, onError }: { runId: number; position: number; on
   );
 }
 
-function Detail({ tweet, runId, onClose, onError }: { tweet: Tweet; runId: number; onClose: () => void; onError: (message: string) => void }) {
+const CORRECTABLE = ['sentiment', 'is_claim', 'urgence', 'topics', 'incident'] as const;
+
+/** An analyst's correction of a label: sent at once; LABELS.md's rules may move another label with it. */
+function Correct({ tweet, runId, onCorrected, onError }: { tweet: Tweet; runId: number; onCorrected: (tweet: Tweet) => void; onError: (message: string) => void }) {
+  return (
+    <fieldset className="correct" data-testid="correct">
+      <legend>Corriger</legend>
+      {CORRECTABLE.map((label) => (
+        <label key={label}>
+          {LABEL_TITLES[label]}
+          <select
+            data-testid={`correct-${label}`}
+            value={String(tweet[label])}
+            onChange={(event) => api.correct(runId, tweet.position, { [label]: event.target.value }).then((answer) => onCorrected({ ...answer.tweet, position: tweet.position }), (error: Error) => onError(error.message))}
+          >
+            {LABELS[label].map((value) => (
+              <option key={value} value={value}>
+                {valueName(value)}
+              </option>
+            ))}
+          </select>
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+function Detail({ tweet, runId, canCorrect, onCorrected, onClose, onError }: { tweet: Tweet; runId: number; canCorrect: boolean; onCorrected: (tweet: Tweet) => void; onClose: () => void; onError: (message: string) => void }) {
   const rows: Array<[string, string]> = [
     ['Texte brut', String(tweet.text ?? '')],
     ['Texte nettoyé', String(tweet.text_cleaned ?? '')],
@@ -78,12 +105,13 @@ function Detail({ tweet, runId, onClose, onError }: { tweet: Tweet; runId: numbe
           </div>
         ))}
       </dl>
+      {tweet.error || !canCorrect ? null : <Correct tweet={tweet} runId={runId} onCorrected={onCorrected} onError={onError} />}
       {tweet.error ? null : <Why key={tweet.position} runId={runId} position={tweet.position} onError={onError} />}
     </aside>
   );
 }
 
-export function TweetTable({ runId, onError }: { runId: number; onError: (message: string) => void }) {
+export function TweetTable({ runId, canCorrect, onError }: { runId: number; canCorrect: boolean; onError: (message: string) => void }) {
   const [filters, setFilters] = useState<Partial<Record<LabelName, string>>>({});
   const [search, setSearch] = useState('');
   const [sort, setSort] = useState('position');
@@ -91,13 +119,15 @@ export function TweetTable({ runId, onError }: { runId: number; onError: (messag
   const [page, setPage] = useState(1);
   const [result, setResult] = useState<TweetPage>();
   const [selected, setSelected] = useState<Tweet>();
+  // Bumped by a correction: the page of the table is read again.
+  const [revision, setRevision] = useState(0);
 
   useEffect(() => {
     const query = new URLSearchParams({ sort, order, page: String(page), pageSize: String(PAGE_SIZE) });
     for (const [label, value] of Object.entries(filters)) if (value) query.set(label, value);
     if (search.trim() !== '') query.set('q', search.trim());
     api.tweets(runId, query).then(setResult, (error: Error) => onError(error.message));
-  }, [runId, filters, search, sort, order, page, onError]);
+  }, [runId, filters, search, sort, order, page, onError, revision]);
 
   const pages = result === undefined ? 1 : Math.max(1, Math.ceil(result.total / PAGE_SIZE));
   return (
@@ -196,7 +226,17 @@ export function TweetTable({ runId, onError }: { runId: number; onError: (messag
           Suivant →
         </button>
       </div>
-      {selected === undefined ? null : <Detail tweet={selected} runId={runId} onClose={() => setSelected(undefined)} onError={onError} />}
+      {selected === undefined ? null : <Detail
+          tweet={selected}
+          runId={runId}
+          canCorrect={canCorrect}
+          onCorrected={(tweet) => {
+            setSelected(tweet);
+            setRevision((count) => count + 1);
+          }}
+          onClose={() => setSelected(undefined)}
+          onError={onError}
+        />}
     </section>
   );
 }

@@ -1,0 +1,57 @@
+/**
+ * Corrections: an analyst corrects a tweet's labels (a viewer cannot); the
+ * table, the dashboard's counts and the exports show them as `human`; LABELS.md's
+ * rules hold; the correction is recorded with who, when, the text and both label sets.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AccountStore } from '../src/auth/index.js';
+import { openDatabase } from '../src/store/index.js';
+import { sqliteSql } from '../src/store/sql.js';
+import { manyTweets, tempDir } from './helpers.js';
+import { finished, server, upload } from './http.js';
+
+test('an analyst corrects a tweet: the table, the export and the audit show it; the rules hold; a viewer cannot', async (t) => {
+  const dataDir = tempDir();
+  const db = openDatabase(dataDir, () => undefined);
+  const accounts = new AccountStore(sqliteSql(db));
+  await accounts.addUser('lea', 'analyst', undefined);
+  await accounts.addUser('vic', 'viewer', undefined);
+  const analyst = { authorization: `Bearer ${(await accounts.createKey('lea', 'test')).key}` };
+  const viewer = { authorization: `Bearer ${(await accounts.createKey('vic', 'test')).key}` };
+  const app = await server({ db, dataDir });
+  t.after(() => app.close());
+  const id = (await upload(app, 'tweets.csv', manyTweets(12), {}, analyst)).json().id as number;
+  assert.equal((await finished(app, id, analyst)).status, 'done');
+  const before = (await app.inject({ url: `/api/runs/${id}/tweets/2`, headers: analyst })).json().tweet;
+
+  assert.equal((await app.inject({ method: 'PATCH', url: `/api/runs/${id}/tweets/2`, headers: viewer, payload: { topics: 'tv' } })).statusCode, 403);
+  // A claim about information is not allowed by LABELS.md: the incident and the urgency follow.
+  const corrected = await app.inject({ method: 'PATCH', url: `/api/runs/${id}/tweets/2`, headers: analyst, payload: { is_claim: 'oui', incident: 'information', urgence: 'faible', topics: 'tv' } });
+  assert.equal(corrected.statusCode, 200, corrected.body);
+  const { tweet } = corrected.json();
+  assert.deepEqual([tweet.is_claim, tweet.incident, tweet.urgence, tweet.topics, tweet.label_source, tweet.confidence], ['oui', 'autre_reclamation', 'moyenne', 'tv', 'human', 1]);
+  assert.equal(tweet.sentiment, before.sentiment, 'what was not corrected stays');
+  assert.equal(tweet.id, before.id);
+
+  const table = (await app.inject({ url: `/api/runs/${id}/tweets?label_source=human`, headers: viewer })).json();
+  assert.deepEqual(table.items.map((item: { position: number; topics: string }) => [item.position, item.topics]), [[2, 'tv']]);
+  const exported = (await app.inject({ url: `/api/runs/${id}/export?format=jsonl`, headers: viewer })).body.trim().split('\n').map((line) => JSON.parse(line));
+  assert.deepEqual([exported[2].topics, exported[2].label_source], ['tv', 'human']);
+  assert.equal(exported.length, 12);
+  const dashboard = (await app.inject({ url: `/api/runs/${id}`, headers: viewer })).json().dashboard;
+  assert.equal(dashboard.counts.label_source.human, 1);
+
+  const recorded = db.prepare('SELECT run_id, position, tweet_id, text, before, after, author FROM corrections').all() as Array<Record<string, unknown>>;
+  assert.equal(recorded.length, 1);
+  assert.deepEqual([recorded[0]?.run_id, recorded[0]?.position, recorded[0]?.tweet_id, recorded[0]?.author], [id, 2, String(before.id), 'lea']);
+  assert.equal(JSON.parse(String(recorded[0]?.before)).topics, before.topics);
+  assert.equal(JSON.parse(String(recorded[0]?.after)).incident, 'autre_reclamation');
+  assert.equal(recorded[0]?.text, before.text_cleaned);
+  const audit = await app.inject({ url: '/api/audit', headers: { authorization: `Bearer ${(await accounts.addUser('root', 'admin', undefined).then(() => accounts.createKey('root', 'x'))).key}` } });
+  assert.match(JSON.stringify(audit.json().entries.find((entry: { action: string }) => entry.action === 'tweet.correct')), /topics: \w+ → tv/);
+
+  assert.equal((await app.inject({ method: 'PATCH', url: `/api/runs/${id}/tweets/2`, headers: analyst, payload: {} })).statusCode, 400);
+  assert.equal((await app.inject({ method: 'PATCH', url: `/api/runs/${id}/tweets/2`, headers: analyst, payload: { topics: 'meteo' } })).statusCode, 400);
+  assert.equal((await app.inject({ method: 'PATCH', url: `/api/runs/${id}/tweets/99`, headers: analyst, payload: { topics: 'tv' } })).statusCode, 404);
+});
