@@ -56,6 +56,19 @@ function Why({ runId, position, onError }: { runId: number; position: number; on
 
 const CORRECTABLE = ['sentiment', 'is_claim', 'urgence', 'topics', 'incident'] as const;
 
+/** A label's values as the options of a select, named in French. */
+function ValueOptions({ label }: { label: LabelName }) {
+  return (
+    <>
+      {LABELS[label].map((value) => (
+        <option key={value} value={value}>
+          {valueName(value)}
+        </option>
+      ))}
+    </>
+  );
+}
+
 /** An analyst's correction of a label: sent at once; LABELS.md's rules may move another label with it. */
 function Correct({ tweet, runId, onCorrected, onError }: { tweet: Tweet; runId: number; onCorrected: (tweet: Tweet) => void; onError: (message: string) => void }) {
   return (
@@ -69,11 +82,7 @@ function Correct({ tweet, runId, onCorrected, onError }: { tweet: Tweet; runId: 
             value={String(tweet[label])}
             onChange={(event) => api.correct(runId, tweet.position, { [label]: event.target.value }).then((answer) => onCorrected({ ...answer.tweet, position: tweet.position }), (error: Error) => onError(error.message))}
           >
-            {LABELS[label].map((value) => (
-              <option key={value} value={value}>
-                {valueName(value)}
-              </option>
-            ))}
+            <ValueOptions label={label} />
           </select>
         </label>
       ))}
@@ -146,11 +155,7 @@ export function TweetTable({ runId, canCorrect, onError }: { runId: number; canC
               }}
             >
               <option value="">tous</option>
-              {LABELS[label].map((value) => (
-                <option key={value} value={value}>
-                  {valueName(value)}
-                </option>
-              ))}
+              <ValueOptions label={label} />
             </select>
           </label>
         ))}
