@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { AccountStore } from '../src/auth/index.js';
 import { openDatabase } from '../src/store/index.js';
 import { sqliteSql } from '../src/store/sql.js';
-import { manyTweets, tempDir } from './helpers.js';
+import { readLabelled } from '../src/train/train.js';
+import { fmc, manyTweets, tempDir } from './helpers.js';
+import { join } from 'node:path';
 import { finished, server, upload } from './http.js';
 
 test('an analyst corrects a tweet: the table, the export and the audit show it; the rules hold; a viewer cannot', async (t) => {
@@ -50,6 +52,20 @@ test('an analyst corrects a tweet: the table, the export and the audit show it; 
   assert.equal(recorded[0]?.text, before.text_cleaned);
   const audit = await app.inject({ url: '/api/audit', headers: { authorization: `Bearer ${(await accounts.addUser('root', 'admin', undefined).then(() => accounts.createKey('root', 'x'))).key}` } });
   assert.match(JSON.stringify(audit.json().entries.find((entry: { action: string }) => entry.action === 'tweet.correct')), /topics: \w+ → tv/);
+
+  // The corrections as training data: one example per text, its latest labels, read back by fmc train's reader.
+  assert.equal((await app.inject({ method: 'PATCH', url: `/api/runs/${id}/tweets/2`, headers: analyst, payload: { sentiment: 'negatif' } })).statusCode, 200);
+  assert.equal((await app.inject({ method: 'PATCH', url: `/api/runs/${id}/tweets/4`, headers: analyst, payload: { topics: 'mobile' } })).statusCode, 200);
+  const out = join(tempDir(), 'corrections.jsonl');
+  const exported2 = fmc(['feedback', 'export', '--out', out, '--data-dir', dataDir]);
+  assert.equal(exported2.code, 0, exported2.stderr);
+  assert.match(exported2.stderr, /^2 corrected tweets written to .* \(3 corrections\)/);
+  const examples = await readLabelled(out);
+  assert.equal(examples.length, 2);
+  const [second, fourth] = examples;
+  assert.deepEqual([second?.gold.sentiment, second?.gold.topics, second?.gold.incident], ['negatif', 'tv', 'autre_reclamation']);
+  assert.equal(fourth?.gold.topics, 'mobile');
+  assert.equal(fmc(['feedback', 'export', '--out', out, '--data-dir', dataDir, '--since', '2999-01-01']).stderr.split(' ')[0], '0');
 
   assert.equal((await app.inject({ method: 'PATCH', url: `/api/runs/${id}/tweets/2`, headers: analyst, payload: {} })).statusCode, 400);
   assert.equal((await app.inject({ method: 'PATCH', url: `/api/runs/${id}/tweets/2`, headers: analyst, payload: { topics: 'meteo' } })).statusCode, 400);

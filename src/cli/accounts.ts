@@ -8,7 +8,7 @@ import { openDatabase, resolveDataDir } from '../store/index.js';
 import { postgresSql, sqliteSql, type Sql } from '../store/sql.js';
 import { UsageError } from './errors.js';
 
-const DataDir = z.object({ dataDir: z.string().min(1).optional(), databaseUrl: z.string().min(1).optional() });
+export const DataDir = z.object({ dataDir: z.string().min(1).optional(), databaseUrl: z.string().min(1).optional() });
 const UsersAddOptions = DataDir.extend({ role: z.enum(ROLES), passwordStdin: z.boolean().default(false) });
 const KeysCreateOptions = DataDir.extend({ user: z.string().min(1), name: z.string().min(1).optional() });
 const KeysListOptions = DataDir.extend({ user: z.string().min(1).optional(), json: z.boolean().default(false) });
@@ -18,10 +18,10 @@ const AuditOptions = DataDir.extend({ since: z.string().min(1).optional(), json:
 const CLI_ACTOR = `cli:${userInfo().username}`;
 
 /**
- * Opens where accounts live: the cluster's PostgreSQL (`--database-url`, `FMC_DATABASE_URL`), else the data
+ * Opens the store the server uses: the cluster's PostgreSQL (`--database-url`, `FMC_DATABASE_URL`), else the data
  * directory's database, created if needed (the first user is made before the first run).
  */
-async function withAccounts<T>(where: z.infer<typeof DataDir>, use: (accounts: AccountStore, audit: AuditLog) => Promise<T>): Promise<T> {
+export async function withStore<T>(where: z.infer<typeof DataDir>, use: (sql: Sql) => Promise<T>): Promise<T> {
   const databaseUrl = where.databaseUrl ?? (process.env.FMC_DATABASE_URL || undefined);
   let sql: Sql;
   let close: () => Promise<void> | void;
@@ -39,14 +39,23 @@ async function withAccounts<T>(where: z.infer<typeof DataDir>, use: (accounts: A
     };
   }
   try {
-    return await use(new AccountStore(sql), new AuditLog(sql));
-  } catch (error) {
-    // A wrong name or role is the user's mistake: exit 2 with the message.
-    if (error instanceof AccountError) throw new UsageError(error.message);
-    throw error;
+    return await use(sql);
   } finally {
     await close();
   }
+}
+
+/** Accounts and their audit log, where they live (see `withStore`). */
+async function withAccounts<T>(where: z.infer<typeof DataDir>, use: (accounts: AccountStore, audit: AuditLog) => Promise<T>): Promise<T> {
+  return withStore(where, async (sql) => {
+    try {
+      return await use(new AccountStore(sql), new AuditLog(sql));
+    } catch (error) {
+      // A wrong name or role is the user's mistake: exit 2 with the message.
+      if (error instanceof AccountError) throw new UsageError(error.message);
+      throw error;
+    }
+  });
 }
 
 function table(rows: string[][]): string {

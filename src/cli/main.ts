@@ -163,6 +163,17 @@ keys
   .action(async (id, options) => (await accounts()).keysRevokeCommand(id, options));
 
 program
+  .command('feedback')
+  .description('what people taught the model')
+  .command('export')
+  .description('the corrections as labelled JSONL for fmc train --written (a text corrected several times: its latest labels)')
+  .requiredOption('--out <file>', 'the JSONL file to write')
+  .option('--since <when>', 'a date (2026-12-01) or an age (30m, 24h, 7d)')
+  .addOption(ACCOUNTS_DATA_DIR)
+  .addOption(ACCOUNTS_DATABASE_URL)
+  .action(async (options) => (await import('./feedback.js')).feedbackExportCommand(options));
+
+program
   .command('explain')
   .description('why the model labels a tweet so: per label, the words, word pairs, rules and signals that pushed the chosen value most')
   .argument('<text>', 'the tweet')
