@@ -5,6 +5,7 @@ import { openInput } from '../ingest/index.js';
 import { toOutputRecord } from '../output/index.js';
 import { createPipeline } from '../pipeline/index.js';
 import { detectIncidents, radarTweetOf, type RadarReport, type RadarTweet } from '../radar/index.js';
+import { DATE_FIELDS } from '../store/index.js';
 import { UsageError } from './errors.js';
 
 const IncidentsOptions = z.object({
@@ -17,7 +18,7 @@ const IncidentsOptions = z.object({
   encoding: z.string().min(1).optional(),
 });
 
-const DATE_COLUMNS = 'date, created_at, timestamp, datetime, time or posted_at';
+const DATE_COLUMNS = `${DATE_FIELDS.slice(0, -1).join(', ')} or ${DATE_FIELDS.at(-1)}`;
 
 function formatReport(report: RadarReport): string {
   const lines = [

@@ -199,7 +199,9 @@ export function detectIncidents(tweets: Iterable<RadarTweet>, options: RadarOpti
       const end = (flagged.at(-1) as (typeof flagged)[number]).end;
       const inside = items.filter((item) => item.time >= start && item.time < end);
       const peak = flagged.reduce((best, window) => (window.count > best.count ? window : best));
-      const examples = [...inside].sort((a, b) => b.confidence - a.confidence).filter((item, i, all) => all.findIndex((other) => other.text === item.text) === i);
+      // The most confident, one per text (a burst repeats itself).
+      const texts = new Set<string>();
+      const examples = [...inside].sort((a, b) => b.confidence - a.confidence).filter((item) => !texts.has(item.text) && texts.add(item.text));
       incidents.push({
         key: `${area}:${new Date(start).toISOString()}`,
         area,

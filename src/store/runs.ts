@@ -120,7 +120,8 @@ export interface RunDashboard {
   perHour: number[];
 }
 
-const DATE_FIELDS = ['date', 'created_at', 'timestamp', 'datetime', 'time', 'posted_at'];
+/** The columns a row's date is read from, first found first. */
+export const DATE_FIELDS = ['date', 'created_at', 'timestamp', 'datetime', 'time', 'posted_at'];
 
 /** The row's date as ISO text when one of its date fields reads as a date (for the charts by day and hour). */
 export function dateOf(record: OutputRecord): string | null {

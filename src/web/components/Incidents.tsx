@@ -29,12 +29,15 @@ function DepartmentMap({ report }: { report: RadarReport }) {
       <figcaption>Tweets de panne par département</figcaption>
       <svg viewBox={(franceMap as { viewBox: string }).viewBox} role="img" aria-label="Carte de France des tweets de panne par département">
         {locations.map((location) => {
-          const count = report.departements[location.id.toUpperCase()] ?? 0;
+          // The map's ids are lower case (2a, 2b); the radar's codes are INSEE's (2A, 2B).
+          const code = location.id.toUpperCase();
+          const count = report.departements[code] ?? 0;
+          const outlined = flagged.has(code);
           // Square root: one department with many tweets does not wash out the rest.
           const shade = Math.sqrt(count / most);
           return (
-            <path key={location.id} d={location.path} data-departement={location.id} fill={count === 0 ? '#f2f2f2' : `rgba(192, 57, 43, ${0.15 + 0.85 * shade})`} stroke={flagged.has(location.id.toUpperCase()) ? '#000' : '#fff'} strokeWidth={flagged.has(location.id.toUpperCase()) ? 2 : 0.5}>
-              <title>{`${location.name} (${location.id.toUpperCase()}) : ${integer(count)} tweet(s) de panne`}</title>
+            <path key={location.id} d={location.path} data-departement={location.id} fill={count === 0 ? '#f2f2f2' : `rgba(192, 57, 43, ${0.15 + 0.85 * shade})`} stroke={outlined ? '#000' : '#fff'} strokeWidth={outlined ? 2 : 0.5}>
+              <title>{`${location.name} (${code}) : ${integer(count)} tweet(s) de panne`}</title>
             </path>
           );
         })}
