@@ -32,7 +32,9 @@ export async function upload(app: FastifyInstance, name: string, content: Buffer
 export async function finished(app: FastifyInstance, id: number, headers: Record<string, string> = {}): Promise<Record<string, any>> {
   for (let waited = 0; waited < 30_000; waited += 50) {
     const run = (await app.inject({ url: `/api/runs/${id}`, headers })).json();
-    if (run.status === 'done' || run.status === 'failed') return run;
+    // The store says done as soon as the run's thread commits; the queue has ended it (metrics, events)
+    // once it no longer reports live progress.
+    if ((run.status === 'done' || run.status === 'failed') && run.progress === undefined) return run;
     await sleep(50);
   }
   throw new Error(`run ${id} did not finish: ${(await app.inject({ url: `/api/runs/${id}`, headers })).body.slice(0, 600)}`);
