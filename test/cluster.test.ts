@@ -27,7 +27,7 @@ import { createPipeline, type RunStats } from '../src/pipeline/index.js';
 import { connectPostgres, migratePostgres, type PgPool } from '../src/store/postgres.js';
 import { postgresSql } from '../src/store/sql.js';
 import { fmc, fmcProcess, TEXTS, tempDir, writeTemp } from './helpers.js';
-import { server, upload } from './http.js';
+import { finished, server, upload } from './http.js';
 
 const POSTGRES = process.env.FMC_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432';
 const REDIS = process.env.FMC_TEST_REDIS ?? 'redis://127.0.0.1:6379/0';
@@ -353,6 +353,12 @@ test('API replicas on the cluster: upload to one, follow and read on another; ac
   const human = (await second.inject({ url: `/api/runs/${runId}/tweets?label_source=human`, headers })).json();
   assert.deepEqual(human.items.map((item: { position: number; topics: string; confidence: number }) => [item.position, item.topics, item.confidence]), [[6, 'tv', 1]]);
   assert.equal((await pool.query<{ author: string }>('SELECT author FROM corrections WHERE run_id = $1', [runId])).rows[0]?.author, 'ana');
+  // A later run of the same text, classified by the workers, takes the person's labels.
+  const again = await second.inject({ method: 'POST', url: '/api/runs', headers, payload: { tweets: [{ id: 'again', text: exported[6]?.text }, { id: 'other', text: exported[7]?.text }] } });
+  assert.equal(again.statusCode, 202, again.body);
+  assert.equal((await finished(first, again.json().id, headers)).status, 'done');
+  const rerun = (await first.inject({ url: `/api/runs/${again.json().id}/tweets`, headers })).json();
+  assert.deepEqual(rerun.items.map((item: { label_source: string; topics: string }) => [item.label_source, item.topics]), [['human', 'tv'], ['rules+model', exported[7]?.topics]]);
   const negative = (await first.inject({ url: `/api/runs/${runId}/tweets?sentiment=negatif&duplicates=exclude&pageSize=5`, headers })).json();
   assert.equal(negative.total, embedded.filter((record) => record.sentiment === 'negatif' && record.duplicate_of === '' && record.error === undefined).length);
   assert.equal(run.dashboard.duplicates, embedded.filter((record) => record.duplicate_of !== '').length);
@@ -362,7 +368,7 @@ test('API replicas on the cluster: upload to one, follow and read on another; ac
   assert.equal((await first.inject({ method: 'DELETE', url: `/api/keys/${keyId}`, headers: { authorization: `Bearer ${admin.key}` } })).statusCode, 204);
   assert.equal((await second.inject({ url: '/api/runs', headers })).statusCode, 401);
   const audit = (await second.inject({ url: '/api/audit', headers: { authorization: `Bearer ${admin.key}` } })).json();
-  assert.deepEqual(audit.entries.map((entry: { action: string }) => entry.action), ['run.upload', 'run.export', 'run.export', 'tweet.correct', 'key.revoke']);
+  assert.deepEqual(audit.entries.map((entry: { action: string }) => entry.action), ['run.upload', 'run.export', 'run.export', 'tweet.correct', 'run.upload', 'key.revoke']);
   assert.equal((await second.inject({ method: 'DELETE', url: `/api/runs/${runId}`, headers: { authorization: `Bearer ${admin.key}` } })).statusCode, 204);
   assert.equal((await first.inject({ url: `/api/runs/${runId}`, headers: { authorization: `Bearer ${admin.key}` } })).statusCode, 404);
 });

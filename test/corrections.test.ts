@@ -67,7 +67,20 @@ test('an analyst corrects a tweet: the table, the export and the audit show it; 
   assert.equal(fourth?.gold.topics, 'mobile');
   assert.equal(fmc(['feedback', 'export', '--out', out, '--data-dir', dataDir, '--since', '2999-01-01']).stderr.split(' ')[0], '0');
 
-  assert.equal((await app.inject({ method: 'PATCH', url: `/api/runs/${id}/tweets/2`, headers: analyst, payload: {} })).statusCode, 400);
-  assert.equal((await app.inject({ method: 'PATCH', url: `/api/runs/${id}/tweets/2`, headers: analyst, payload: { topics: 'meteo' } })).statusCode, 400);
-  assert.equal((await app.inject({ method: 'PATCH', url: `/api/runs/${id}/tweets/99`, headers: analyst, payload: { topics: 'tv' } })).statusCode, 404);
+  // Later runs learn: the same texts get the people's latest labels, marked human, and are not asked about again.
+  const again = (await upload(app, 'tweets.csv', manyTweets(12), {}, analyst)).json().id as number;
+  assert.equal((await finished(app, again, analyst)).status, 'done');
+  const rerun = (await app.inject({ url: `/api/runs/${again}/export?format=jsonl`, headers: viewer })).body.trim().split('\n').map((line) => JSON.parse(line));
+  assert.deepEqual(
+    rerun.map((row) => row.label_source),
+    exported.map((_row, position) => (position === 2 || position === 4 ? 'human' : 'rules+model')),
+  );
+  assert.deepEqual([rerun[2].sentiment, rerun[2].topics, rerun[2].confidence, rerun[4].topics], ['negatif', 'tv', 1, 'mobile']);
+  // The corrections outlive their run.
+  assert.equal((await app.inject({ method: 'DELETE', url: `/api/runs/${id}`, headers: analyst })).statusCode, 204);
+  assert.equal((db.prepare('SELECT COUNT(*) AS n FROM corrections').get() as { n: number }).n, 3);
+
+  assert.equal((await app.inject({ method: 'PATCH', url: `/api/runs/${again}/tweets/2`, headers: analyst, payload: {} })).statusCode, 400);
+  assert.equal((await app.inject({ method: 'PATCH', url: `/api/runs/${again}/tweets/2`, headers: analyst, payload: { topics: 'meteo' } })).statusCode, 400);
+  assert.equal((await app.inject({ method: 'PATCH', url: `/api/runs/${again}/tweets/99`, headers: analyst, payload: { topics: 'tv' } })).statusCode, 404);
 });

@@ -62,6 +62,12 @@ export function deserialiseLabels(stored: string): Labels {
 export interface LabelLookup {
   getMany(keys: readonly string[]): Array<CacheHit | undefined> | Promise<Array<CacheHit | undefined>>;
   set(key: string, classifierId: string, labels: Labels): void;
+  /**
+   * The labels people gave these cleaned texts (the latest correction of each),
+   * in order; undefined where nobody corrected it. Read from the corrections
+   * themselves, never kept in memory: a text corrected again reads its new labels.
+   */
+  corrected(texts: readonly string[]): Array<Labels | undefined> | Promise<Array<Labels | undefined>>;
   /** Writes what is pending; a cache that writes elsewhere (in the same transaction as a chunk's rows) may keep it for that. */
   flush(): void;
 }
@@ -86,6 +92,14 @@ export function withStoredHits(memory: LRUCache<string, Labels>, keys: readonly 
   });
 }
 
+/** The labels of each text from its latest correction (`corrections.after` by text); a person's labels are certain. */
+export function correctedLabels(texts: readonly string[], latestAfter: ReadonlyMap<string, string>): Array<Labels | undefined> {
+  return texts.map((text) => {
+    const after = latestAfter.get(text);
+    return after === undefined ? undefined : { ...(JSON.parse(after) as Omit<Labels, 'confidence'>), confidence: 1 };
+  });
+}
+
 /** Keys read from disk per query: one `IN (…)` query costs about what three single lookups do. */
 const READ_BATCH = 256;
 
@@ -94,6 +108,7 @@ export class LabelCache implements LabelLookup {
   private readonly pending: Array<[key: Buffer, classifier: string, labels: string]> = [];
   private writeBatch = FIRST_WRITE_BATCH;
   private readonly selectBatch;
+  private readonly selectCorrections;
   private readonly insertBatch;
 
   constructor(private readonly db: Db | undefined, limits: CacheLimits = DEFAULT_CACHE_LIMITS) {
@@ -105,6 +120,7 @@ export class LabelCache implements LabelLookup {
     });
     const placeholders = new Array<string>(READ_BATCH).fill('?').join(',');
     this.selectBatch = db?.prepare<Buffer[], { key: Buffer; labels: string }>(`SELECT key, labels FROM cache WHERE key IN (${placeholders})`);
+    this.selectCorrections = db?.prepare<string[], { text: string; after: string }>(`SELECT text, after FROM corrections WHERE text IN (${placeholders}) ORDER BY id`);
     const insert = db?.prepare<[Buffer, string, string, number]>('INSERT OR IGNORE INTO cache (key, classifier, labels, created_at) VALUES (?, ?, ?, ?)');
     this.insertBatch = db?.transaction((rows: ReadonlyArray<[Buffer, string, string]>) => {
       const now = Date.now();
@@ -126,6 +142,19 @@ export class LabelCache implements LabelLookup {
       for (const row of select.all(...batch)) found.set(row.key.toString('base64url'), deserialiseLabels(row.labels));
     }
     return withStoredHits(this.memory, keys, hits, found);
+  }
+
+  corrected(texts: readonly string[]): Array<Labels | undefined> {
+    const select = this.selectCorrections;
+    if (select === undefined) return texts.map(() => undefined);
+    const latest = new Map<string, string>();
+    for (let start = 0; start < texts.length; start += READ_BATCH) {
+      const batch = texts.slice(start, start + READ_BATCH);
+      while (batch.length < READ_BATCH) batch.push(batch[0] as string);
+      // In id order: a later correction of the same text replaces an earlier one.
+      for (const row of select.all(...batch)) latest.set(row.text, row.after);
+    }
+    return correctedLabels(texts, latest);
   }
 
   set(key: string, classifierId: string, labels: Labels): void {

@@ -8,7 +8,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Labels } from '../labels.js';
 import type { PgClient, PgPool } from '../store/postgres.js';
-import { deserialiseLabels, memoryHits, serialiseLabels, withStoredHits, type CacheHit, type LabelLookup } from './index.js';
+import { correctedLabels, deserialiseLabels, memoryHits, serialiseLabels, withStoredHits, type CacheHit, type LabelLookup } from './index.js';
 
 export class PgLabelCache implements LabelLookup {
   private readonly memory = new LRUCache<string, Labels>({ max: 200_000 });
@@ -22,6 +22,12 @@ export class PgLabelCache implements LabelLookup {
     if (missing.length === 0) return hits;
     const { rows } = await this.pool.query<{ key: Buffer; labels: string }>('SELECT key, labels FROM cache WHERE key = ANY($1::bytea[])', [missing.map((key) => Buffer.from(key, 'base64url'))]);
     return withStoredHits(this.memory, keys, hits, new Map(rows.map((row) => [row.key.toString('base64url'), deserialiseLabels(row.labels)])));
+  }
+
+  async corrected(texts: readonly string[]): Promise<Array<Labels | undefined>> {
+    if (texts.length === 0) return [];
+    const { rows } = await this.pool.query<{ text: string; after: string }>('SELECT DISTINCT ON (text) text, after FROM corrections WHERE text = ANY($1::text[]) ORDER BY text, id DESC', [texts]);
+    return correctedLabels(texts, new Map(rows.map((row) => [row.text, row.after])));
   }
 
   set(key: string, classifierId: string, labels: Labels): void {

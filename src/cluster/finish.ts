@@ -106,7 +106,7 @@ function addLlmStats<T extends LlmStats>(total: T, batch: LlmStats): T {
  */
 async function recordLlmSample(client: PgClient, runId: number, mode: 'balanced' | 'precise', budget: number, minSample: number): Promise<LlmJob[]> {
   const { rows: unique } = await client.query<Labels & { position: number }>(
-    "SELECT position, sentiment, is_claim, urgence, topics, incident, confidence FROM run_results WHERE run_id = $1 AND error IS NULL AND duplicate_of = '' ORDER BY position",
+    "SELECT position, sentiment, is_claim, urgence, topics, incident, confidence FROM run_results WHERE run_id = $1 AND error IS NULL AND duplicate_of = '' AND label_source <> 'human' ORDER BY position",
     [runId],
   );
   const chosen = selectForLlm(mode, unique.map((row) => ({ labels: row })), budget, minSample).map((i) => (unique[i] as { position: number }).position);

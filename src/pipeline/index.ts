@@ -126,14 +126,26 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   const recorder = new StatsRecorder();
   const seen = new DedupIndex();
 
-  /** Labels of distinct tweets: from the cache where it has them, else from the classifier (and then cached). */
+  /** Dedup keys of the tweets whose labels a person gave (their duplicates have them too). */
+  const correctedKeys = new Set<string>();
+
+  /**
+   * Labels of distinct tweets: a person's where the text was corrected, else
+   * the cache's where it has them, else the classifier's (and then cached).
+   */
   async function classifyUnique(inputs: readonly ClassifierInput[]): Promise<Labels[]> {
     if (cache === undefined) return inputs.map((input) => classifier.classify(input));
+    const corrected = await cache.corrected(inputs.map(({ tweet }) => tweet.text));
     // What the classifier reads: the cleaned text, its emojis and whether the author is the operator.
     const texts = inputs.map(({ tweet, author }) => `${isOperatorAccount(author) ? 'operator' : ''}\n${tweet.text}\n${tweet.emojis.join('')}`);
     const keys = texts.map((text) => cacheKey(classifier.id, text));
     const hits = await cache.getMany(keys);
     return inputs.map((input, i) => {
+      const byPerson = corrected[i];
+      if (byPerson !== undefined) {
+        correctedKeys.add(input.tweet.key);
+        return byPerson;
+      }
       const hit = hits[i];
       recorder.cacheLookup('classify', hit?.level ?? 'misses');
       if (hit !== undefined) return hit.labels;
@@ -142,6 +154,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       return labels;
     });
   }
+
+  const sourceOf = (key: string): LabelSource => (correctedKeys.has(key) ? 'human' : 'rules+model');
 
   /**
    * A chunk of rows in, the same rows classified out, in order. Chunks let the
@@ -167,10 +181,10 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       const position = uniqueIndexOf[i] as number;
       if (position >= 0) {
         const labels = seen.remember(tweet.key, row.id, labelsOfUnique[position] as Labels);
-        return { row, textCleaned: tweet.text, labels, duplicateOf: '', key: tweet.key, labelSource: 'rules+model' };
+        return { row, textCleaned: tweet.text, labels, duplicateOf: '', key: tweet.key, labelSource: sourceOf(tweet.key) };
       }
       const first = seen.get(tweet.key) as FirstSeen;
-      return { row, textCleaned: tweet.text, labels: first.labels, duplicateOf: first.id, key: tweet.key, labelSource: 'rules+model' };
+      return { row, textCleaned: tweet.text, labels: first.labels, duplicateOf: first.id, key: tweet.key, labelSource: sourceOf(tweet.key) };
     });
   }
 
@@ -221,7 +235,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       }
       const all: ClassifiedRow[] = [];
       for await (const chunk of chunksOf(rows)) all.push(...chunk);
-      const fromLlm = await askLlm(llm, all.filter((out) => out.error === undefined && out.duplicateOf === ''));
+      // A person's labels are not asked about again.
+      const fromLlm = await askLlm(llm, all.filter((out) => out.error === undefined && out.duplicateOf === '' && out.labelSource !== 'human'));
       options.onProgress?.({ phase: 'write', done: 0, total: all.length });
       for (const out of all) {
         const labels = out.error === undefined ? fromLlm.get(out.key) : undefined;

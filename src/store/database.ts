@@ -107,10 +107,11 @@ const MIGRATIONS: readonly string[] = [
      path TEXT NOT NULL,
      expires_at INTEGER NOT NULL
    ) WITHOUT ROWID;`,
-  // Labels corrected by people: who, when, which row, the text, the labels before and after.
+  // Labels corrected by people: who, when, which row, the text, the labels before and after. They outlive
+  // their run: later runs of the same text take them (by text), and they train the next model.
   `CREATE TABLE corrections (
      id INTEGER PRIMARY KEY AUTOINCREMENT,
-     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
      position INTEGER NOT NULL,
      tweet_id TEXT NOT NULL,
      text TEXT NOT NULL,
@@ -119,7 +120,8 @@ const MIGRATIONS: readonly string[] = [
      author TEXT NOT NULL,
      at TEXT NOT NULL
    );
-   CREATE INDEX corrections_at ON corrections (at);`,
+   CREATE INDEX corrections_at ON corrections (at);
+   CREATE INDEX corrections_text ON corrections (text);`,
 ];
 
 function migrate(db: Db): void {

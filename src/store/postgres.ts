@@ -216,7 +216,7 @@ const MIGRATIONS: readonly string[] = [
   // Labels corrected by people, as in the embedded database.
   `CREATE TABLE corrections (
      id BIGSERIAL PRIMARY KEY,
-     run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     run_id BIGINT REFERENCES runs(id) ON DELETE SET NULL,
      position INTEGER NOT NULL,
      tweet_id TEXT NOT NULL,
      text TEXT NOT NULL,
@@ -225,7 +225,8 @@ const MIGRATIONS: readonly string[] = [
      author TEXT NOT NULL,
      at TEXT NOT NULL
    );
-   CREATE INDEX corrections_at ON corrections (at);`,
+   CREATE INDEX corrections_at ON corrections (at);
+   CREATE INDEX corrections_text ON corrections (text);`,
 ];
 
 /** Brings the schema up to date; returns the versions applied (none when it was). */
