@@ -12,6 +12,7 @@ import { readLabelled } from '../src/train/train.js';
 import { fmc, manyTweets, tempDir } from './helpers.js';
 import { join } from 'node:path';
 import { finished, server, upload } from './http.js';
+import { startFakeLlm } from './fake-llm.js';
 
 test('an analyst corrects a tweet: the table, the export and the audit show it; the rules hold; a viewer cannot', async (t) => {
   const dataDir = tempDir();
@@ -83,4 +84,70 @@ test('an analyst corrects a tweet: the table, the export and the audit show it; 
   assert.equal((await app.inject({ method: 'PATCH', url: `/api/runs/${again}/tweets/2`, headers: analyst, payload: {} })).statusCode, 400);
   assert.equal((await app.inject({ method: 'PATCH', url: `/api/runs/${again}/tweets/2`, headers: analyst, payload: { topics: 'meteo' } })).statusCode, 400);
   assert.equal((await app.inject({ method: 'PATCH', url: `/api/runs/${again}/tweets/99`, headers: analyst, payload: { topics: 'tv' } })).statusCode, 404);
+});
+
+test('the review queue: least sure and rarest first, per run and across runs; a confirmation counts as reviewed; the LLM and the model disagreeing moves a tweet up', async (t) => {
+  const dataDir = tempDir();
+  const db = openDatabase(dataDir, () => undefined);
+  const accounts = new AccountStore(sqliteSql(db));
+  await accounts.addUser('lea', 'analyst', undefined);
+  await accounts.addUser('vic', 'viewer', undefined);
+  const analyst = { authorization: `Bearer ${(await accounts.createKey('lea', 'test')).key}` };
+  const viewer = { authorization: `Bearer ${(await accounts.createKey('vic', 'test')).key}` };
+  const app = await server({ db, dataDir });
+  t.after(() => app.close());
+  const first = (await upload(app, 'tweets.csv', manyTweets(40), {}, analyst)).json().id as number;
+  assert.equal((await finished(app, first, analyst)).status, 'done');
+
+  assert.equal((await app.inject({ url: `/api/review?run=${first}`, headers: viewer })).statusCode, 403);
+  assert.equal((await app.inject({ url: '/api/review?run=999', headers: analyst })).statusCode, 404);
+  const queue = (await app.inject({ url: `/api/review?run=${first}&limit=10`, headers: analyst })).json();
+  assert.deepEqual([queue.reviewed, queue.toReview, queue.items.length], [0, 40, 10]);
+  const scores = queue.items.map((item: { score: number }) => item.score);
+  assert.deepEqual(scores, [...scores].sort((a, b) => b - a), 'most instructive first');
+  for (const item of queue.items) assert.ok(item.score >= 1 - item.tweet.confidence - 1e-9, 'at least its uncertainty');
+  // The least sure of the run comes before the surest, rare values aside.
+  const all = (await app.inject({ url: `/api/review?run=${first}&limit=40`, headers: analyst })).json().items as Array<{ position: number; score: number; tweet: { confidence: number } }>;
+  const surest = all.reduce((best, item) => (item.tweet.confidence > best.tweet.confidence ? item : best));
+  const leastSure = all.reduce((worst, item) => (item.tweet.confidence < worst.tweet.confidence ? item : worst));
+  assert.ok(all.indexOf(leastSure) < all.indexOf(surest));
+
+  // Confirming the labels as they are (all five sent back) reviews the tweet.
+  const top = queue.items[0];
+  const confirmed = await app.inject({ method: 'PATCH', url: `/api/runs/${first}/tweets/${top.position}`, headers: analyst, payload: Object.fromEntries(['sentiment', 'is_claim', 'urgence', 'topics', 'incident'].map((label) => [label, top.tweet[label]])) });
+  assert.equal(confirmed.statusCode, 200, confirmed.body);
+  const after = (await app.inject({ url: `/api/review?run=${first}&limit=10`, headers: analyst })).json();
+  assert.deepEqual([after.reviewed, after.toReview], [1, 39]);
+  assert.ok(!after.items.some((item: { position: number }) => item.position === top.position));
+
+  // Across runs: both runs' tweets, the confirmed one reviewed in the second too (its text was).
+  const second = (await upload(app, 'tweets.csv', manyTweets(10), {}, analyst)).json().id as number;
+  assert.equal((await finished(app, second, analyst)).status, 'done');
+  const everywhere = (await app.inject({ url: '/api/review?limit=200', headers: analyst })).json();
+  assert.deepEqual(new Set(everywhere.items.map((item: { runId: number }) => item.runId)), new Set([first, second]));
+  assert.equal(everywhere.reviewed + everywhere.toReview, 50);
+  assert.equal(everywhere.reviewed, top.position < 10 ? 2 : 1);
+});
+
+test('the review queue moves up, by label, the tweets where the LLM decided against the local model', async (t) => {
+  const fake = await startFakeLlm();
+  const app = await server({}, { FMC_LLM_URL: fake.url });
+  t.after(async () => {
+    await app.close();
+    await fake.close();
+  });
+  const local = await finished(app, (await upload(app, 'tweets.csv', manyTweets(12))).json().id);
+  const decided = await finished(app, (await upload(app, 'tweets.csv', manyTweets(12), { mode: 'precise' })).json().id);
+  const localRows = (await app.inject(`/api/runs/${local.id}/export?format=jsonl`)).body.trim().split('\n').map((line) => JSON.parse(line));
+  const queue = (await app.inject(`/api/review?run=${decided.id}&limit=12`)).json();
+  const labels = ['sentiment', 'is_claim', 'urgence', 'topics', 'incident'];
+  let disagreeing = 0;
+  for (const item of queue.items) {
+    assert.equal(item.tweet.label_source, 'llm');
+    const expected = labels.filter((label) => localRows[item.position][label] !== item.tweet[label]);
+    assert.deepEqual(item.disagreement, expected, `position ${item.position}`);
+    assert.ok(item.score >= 1 - 0.42 + 0.25 * expected.length - 1e-9);
+    if (expected.length > 0) disagreeing++;
+  }
+  assert.ok(disagreeing > 0, 'the fake LLM answers differently from the model on some tweets');
 });

@@ -108,7 +108,7 @@ test('folds: written tweets and orphan paraphrases are never validated on, a par
     assert.equal(new Set(examples.flatMap((example, i) => (example.origin === 'real' ? [foldOf[i]] : []))).size, folds);
   }
   // Cross-validation scores the real tweets only.
-  const { report } = crossValidate(examples, { ...SMALL, originWeights: { paraphrase: labelWeights(0.5), written: labelWeights(1, { is_claim: 0 }) } });
+  const { report } = crossValidate(examples, { ...SMALL, originWeights: { paraphrase: labelWeights(0.5), written: labelWeights(1, { is_claim: 0 }), extra: labelWeights(1) } });
   assert.equal(report.examples, fixture().length);
 });
 

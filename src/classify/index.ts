@@ -20,3 +20,12 @@ export function loadClassifier(modelPath?: string): TweetClassifier {
   const path = modelPath ?? (existsSync(DEFAULT_MODEL_PATH) ? DEFAULT_MODEL_PATH : undefined);
   return path === undefined ? createRulesClassifier() : createModelClassifier(loadModel(path));
 }
+
+/** `load` once per path, keeping the last: a long-lived process follows the default model when it changes (fmc models promote). */
+export function lastLoaded<T>(load: (path: string | undefined) => T): (path: string | undefined) => T {
+  let loaded: { path: string | undefined; value: T } | undefined;
+  return (path) => {
+    if (loaded === undefined || loaded.path !== path) loaded = { path, value: load(path) };
+    return loaded.value;
+  };
+}

@@ -248,10 +248,14 @@ export function classifyWithModel(model: Model, input: ClassifierInput): Labels 
   return { ...labels, confidence: Math.round(calibrate(model.header.calibration, rawConfidence) * 1000) / 1000 };
 }
 
+/** The weights' hash is in the id: a retrained model never reads another model's cache entries. */
+export function modelClassifierId(header: ModelHeader): string {
+  return `model-${header.name}-${header.weightsSha256.slice(0, 12)}`;
+}
+
 export function createModelClassifier(model: Model): TweetClassifier {
   return {
-    // The weights' hash is in the id: a retrained model never reads another model's cache entries.
-    id: `model-${model.header.name}-${model.header.weightsSha256.slice(0, 12)}`,
+    id: modelClassifierId(model.header),
     classify: (input) => classifyWithModel(model, input),
   };
 }

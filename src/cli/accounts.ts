@@ -15,7 +15,7 @@ const KeysListOptions = DataDir.extend({ user: z.string().min(1).optional(), jso
 const AuditOptions = DataDir.extend({ since: z.string().min(1).optional(), json: z.boolean().default(false) });
 
 /** The command line's actor in the audit log: the system user who ran it. */
-const CLI_ACTOR = `cli:${userInfo().username}`;
+export const CLI_ACTOR = `cli:${userInfo().username}`;
 
 /**
  * Opens the store the server uses: the cluster's PostgreSQL (`--database-url`, `FMC_DATABASE_URL`), else the data

@@ -5,6 +5,7 @@ import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { LabelCache, type CacheLimits } from '../cache/index.js';
 import { loadClassifier } from '../classify/index.js';
+import { ModelRegistry } from '../models/registry.js';
 import { loadConfig, type FmcConfig } from '../config/index.js';
 import { runJob } from '../jobs/index.js';
 import { createRowWriter, formatFromPath, type OutputFormat, type RowWriter } from '../output/index.js';
@@ -105,10 +106,11 @@ export async function classifyCommand(inputPath: string, rawOptions: unknown): P
   const config = loadConfig({ flags: configFlags(options) });
   if (config.cluster !== undefined) return classifyOnClusterCommand(inputPath, options, { ...config, cluster: config.cluster }, format);
   const progress = createProgress({ quiet: options.quiet });
-  const classifier = loadClassifier(options.model);
+  const dataDir = resolveDataDir(config.dataDir);
+  // The data directory's default model (fmc models promote), unless one is named.
+  const classifier = loadClassifier(options.model ?? new ModelRegistry(dataDir).currentPath());
   // The LLM libraries load only for the modes that use them.
   const llm = options.mode === 'fast' ? undefined : await (await import('../llm/index.js')).connectLlm(config.llm);
-  const dataDir = resolveDataDir(config.dataDir);
   const db = openDatabase(dataDir, (message) => process.stderr.write(`warning: ${message}\n`));
   const rows = await openRows(options.out, format);
   let result: Awaited<ReturnType<typeof runJob>>;

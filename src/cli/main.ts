@@ -166,12 +166,47 @@ program
   .command('feedback')
   .description('what people taught the model')
   .command('export')
-  .description('the corrections as labelled JSONL for fmc train --written (a text corrected several times: its latest labels)')
+  .description('the corrections as labelled JSONL for fmc train --extra (a text corrected several times: its latest labels)')
   .requiredOption('--out <file>', 'the JSONL file to write')
   .option('--since <when>', 'a date (2026-12-01) or an age (30m, 24h, 7d)')
   .addOption(ACCOUNTS_DATA_DIR)
   .addOption(ACCOUNTS_DATABASE_URL)
   .action(async (options) => (await import('./feedback.js')).feedbackExportCommand(options));
+
+const models = program.command('models').description("the data directory's models: retrain with the corrections, promote one as the default behind a guard, roll back");
+const MODELS_MARGIN = new Option('--margin <f1>', 'the largest drop of mean macro-F1 allowed on a judged set (a label may drop twice as much)').default('0.02');
+const TRAINING_DATA = '--training-data <dir>';
+models
+  .command('list')
+  .description('the registered models, the default marked')
+  .option('--json', 'as JSON')
+  .addOption(ACCOUNTS_DATA_DIR)
+  .action(async (options) => (await import('./models.js')).modelsListCommand(options));
+models
+  .command('train')
+  .description('train on the training data plus the corrections (one corrected text in five held out), register the model and compare it with the default on the held-out corrections and dev')
+  .requiredOption(TRAINING_DATA, 'a directory with train.jsonl, and paraphrases.jsonl, synthetic.jsonl and dev.jsonl when there are')
+  .option('--promote', 'make it the default if the guard allows it')
+  .addOption(MODELS_MARGIN)
+  .addOption(ACCOUNTS_DATA_DIR)
+  .addOption(ACCOUNTS_DATABASE_URL)
+  .action(async (options) => (await import('./models.js')).modelsTrainCommand(options));
+models
+  .command('promote')
+  .description('make a registered model the default, if it does not regress beyond the margin on the held-out corrections (and dev)')
+  .argument('<id>', 'a model id (fmc models list)')
+  .option(TRAINING_DATA, 'judge on its dev.jsonl too')
+  .option('--force', 'promote even if the guard refuses (recorded in the audit log)')
+  .addOption(MODELS_MARGIN)
+  .addOption(ACCOUNTS_DATA_DIR)
+  .addOption(ACCOUNTS_DATABASE_URL)
+  .action(async (id, options) => (await import('./models.js')).modelsPromoteCommand(id, options));
+models
+  .command('rollback')
+  .description('the default before the last promotion becomes the default again (the shipped model after the first)')
+  .addOption(ACCOUNTS_DATA_DIR)
+  .addOption(ACCOUNTS_DATABASE_URL)
+  .action(async (options) => (await import('./models.js')).modelsRollbackCommand(options));
 
 program
   .command('explain')
@@ -213,6 +248,8 @@ program
   .option('--written <file>', 'tweets written for training: in every training fold, never validated on')
   .option('--paraphrase-weight <w>', 'weight of a paraphrase in the loss, against 1 for a real tweet; per label with 1,is_claim=0.5 (default 1)')
   .option('--written-weight <w>', 'weight of a written tweet, as --paraphrase-weight (default 1)')
+  .option('--extra <file>', 'tweets labelled by people (fmc feedback export): trained on like written tweets; repeat for several files', (file: string, files: string[]) => [...files, file], [])
+  .option('--extra-weight <w>', 'weight of an extra tweet, as --paraphrase-weight (default 1)')
   .option('--dev <file>', 'real labelled tweets to report on in the model card')
   .option('--include-dev', 'once dev is reported, train the shipped weights on train + dev')
   .requiredOption('--out <path>', 'models/NAME: where to write NAME.fmcmodel and NAME.md')
@@ -289,7 +326,7 @@ program
   .action(async (options) => (await import('./bench.js')).benchCommand(options));
 
 /** Exit code 2 for what the user asked wrong; 1 for what could not be done. By name: the classes live in modules loaded lazily. */
-const USAGE_ERRORS = new Set(['UsageError', 'ConfigError', 'DataDirError', 'UnsupportedModeError', 'ZodError', 'StartRefusedError']);
+const USAGE_ERRORS = new Set(['UsageError', 'ConfigError', 'DataDirError', 'UnsupportedModeError', 'ZodError', 'StartRefusedError', 'RegistryError']);
 
 function exitCodeOf(error: unknown): number {
   return error instanceof Error && USAGE_ERRORS.has(error.name) ? 2 : 1;

@@ -23,7 +23,7 @@ export async function clusterBackends(
     runs: new PgRunReader(pool),
     accounts: new AccountStore(sql),
     audit: new AuditLog(sql),
-    queue: new ClusterRunQueue(pool, queue, cluster, new SyncClassifier(settings.modelPath), settings.llm, log),
+    queue: new ClusterRunQueue(pool, queue, cluster, new SyncClassifier(() => settings.modelPath), settings.llm, log),
     ready: async () => {
       await pool.query('SELECT 1');
       // A round trip to Redis.

@@ -26,8 +26,10 @@ import { createMetrics } from './metrics.js';
 import { radarRoutes } from './routes/radar.js';
 import { oidcRoutes, type OidcSettings } from './oidc.js';
 import { accountRoutes } from './routes/accounts.js';
+import { reviewRoutes } from './routes/review.js';
 import { runRoutes } from './routes/runs.js';
 import { systemRoutes } from './routes/system.js';
+import { ModelRegistry } from '../models/registry.js';
 
 export interface ServerOptions {
   /** The embedded store (SQLite in the data directory); uploads run in this process's threads. */
@@ -76,11 +78,17 @@ export const DEFAULT_RATE_LIMIT = 100;
 /** The built web app (`vite build` writes it beside the compiled server). */
 const WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
+/** The model new runs classify with: the one named at start, else the data directory's default (its registry, read each time). */
+function defaultModel(options: ServerOptions): () => string | undefined {
+  const registry = new ModelRegistry(options.dataDir);
+  return () => options.modelPath ?? registry.currentPath();
+}
+
 /** SQLite and piscina threads; the runs a crash or a stop left unfinished start again before anything new. */
-function embeddedBackends(options: ServerOptions, log: FastifyBaseLogger): ServerBackends {
+function embeddedBackends(options: ServerOptions, modelPath: () => string | undefined, log: FastifyBaseLogger): ServerBackends {
   const { db } = options;
   if (db === undefined) throw new Error('buildServer needs the embedded database (db) or other backends');
-  const queue = new JobQueue({ db, dataDir: options.dataDir, config: options.config, modelPath: options.modelPath, threads: options.threads ?? 1 });
+  const queue = new JobQueue({ db, dataDir: options.dataDir, config: options.config, modelPath, threads: options.threads ?? 1 });
   const resumed = queue.resume();
   if (resumed.length > 0) log.info({ runs: resumed }, `resumed ${resumed.length} unfinished run(s)`);
   const sql = sqliteSql(db);
@@ -172,7 +180,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(fastifyMultipart, { limits: { fileSize: maxUploadBytes, files: 1, fields: 10 } });
 
   await app.register(fastifyCookie);
-  const backends = options.backends === undefined ? embeddedBackends(options, app.log) : await options.backends(app.log);
+  const modelPath = defaultModel(options);
+  const backends = options.backends === undefined ? embeddedBackends(options, modelPath, app.log) : await options.backends(app.log);
   app.decorate('backends', backends);
   const { accounts, audit, queue, runs } = backends;
   const tickets = new Tickets(accounts);
@@ -187,7 +196,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(systemRoutes, { ready: () => backends.ready(), queue, metrics, metricsKey: options.metricsKey });
   await app.register(accountRoutes, { accounts, audit, tickets, sessionLifetimeMs, signInLimitPerMinute: postLimitPerMinute, singleSignOn: options.oidc !== undefined });
   if (options.oidc !== undefined) await app.register(oidcRoutes, { settings: options.oidc, accounts, audit, sessionLifetimeMs });
-  await app.register(runRoutes, { runs, queue, audit, dataDir: options.dataDir, config: options.config, maxUploadBytes, postLimitPerMinute, modelPath: options.modelPath });
+  await app.register(runRoutes, { runs, queue, audit, dataDir: options.dataDir, config: options.config, maxUploadBytes, postLimitPerMinute, modelPath });
+  await app.register(reviewRoutes, { runs, modelPath });
   await app.register(radarRoutes, { runs, queue, registry: metrics.registry, alertWebhook: options.alertWebhook });
 
   if (existsSync(WEB_ROOT)) await app.register(fastifyStatic, { root: WEB_ROOT, wildcard: false });

@@ -8,7 +8,7 @@ import type { AccountStore, AuditLog } from '../auth/index.js';
 import type { InputRow } from '../ingest/index.js';
 import type { OutputRecord } from '../output/index.js';
 import type { Mode } from '../pipeline/index.js';
-import type { Correction, RunDashboard, RunRecord, StoredTweet, TweetQuery } from '../store/index.js';
+import type { Correction, ReviewQueue, ReviewScope, RunDashboard, RunRecord, StoredTweet, TweetQuery } from '../store/index.js';
 import type { Labels } from '../labels.js';
 import type { LiveProgress } from './jobs.js';
 
@@ -22,6 +22,8 @@ export interface RunReader {
   dashboard(id: number): MaybePromise<RunDashboard>;
   /** Gives a row the labels a person chose (`label_source` human, confidence 1) and records the correction; undefined when there is no such row. */
   correct(id: number, position: number, labels: Omit<Labels, 'confidence'>, author: string): MaybePromise<Correction | undefined>;
+  /** The rows of a run (or of every finished run) no person has reviewed, most instructive first; with the counts reviewed and to review. */
+  review(scope: ReviewScope, limit: number): MaybePromise<ReviewQueue>;
   /** One row, by its position in the input. */
   row(id: number, position: number): MaybePromise<OutputRecord | undefined>;
   /** Every row in input order, read lazily (exports). */

@@ -44,7 +44,8 @@ export interface QueueOptions {
   db: Db;
   dataDir: string;
   config: FmcConfig;
-  modelPath: string | undefined;
+  /** The model of a run, asked when it is queued (undefined: the shipped one). */
+  modelPath: () => string | undefined;
   /** Threads that run uploads (default 1: the other core serves requests). */
   threads: number;
 }
@@ -56,10 +57,11 @@ export const WORKER = fileURLToPath(new URL(`./worker${extname(fileURLToPath(imp
 export class SyncClassifier {
   private readonly pool = new Piscina({ filename: WORKER, name: 'classifyTweets', maxThreads: 1, minThreads: 0, idleTimeout: 60_000 });
 
-  constructor(private readonly modelPath: string | undefined) {}
+  /** `modelPath` is asked for each batch: the default model may change while the server runs. */
+  constructor(private readonly modelPath: () => string | undefined) {}
 
   classify(rows: ClassifyTask['rows']): Promise<OutputRecord[]> {
-    const task: ClassifyTask = { rows, modelPath: this.modelPath };
+    const task: ClassifyTask = { rows, modelPath: this.modelPath() };
     return this.pool.run(task) as Promise<OutputRecord[]>;
   }
 
@@ -139,7 +141,7 @@ export class JobQueue implements RunQueue {
     this.live.set(runId, run);
     const { port1, port2 } = new MessageChannel();
     port1.on('message', (progress: JobProgress) => this.update(runId, progress));
-    const task: RunTask = { runId, inputPath, inputName: input.name, textColumn, mode, dataDir: this.options.dataDir, llm: this.options.config.llm, modelPath: this.options.modelPath, port: port2 };
+    const task: RunTask = { runId, inputPath, inputName: input.name, textColumn, mode, dataDir: this.options.dataDir, llm: this.options.config.llm, modelPath: this.options.modelPath(), port: port2 };
     this.runPool
       .run(task, { transferList: [port2], signal: controller.signal })
       .then((stats: RunStats) => this.end(runId, 'done', undefined, stats))

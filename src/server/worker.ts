@@ -5,7 +5,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { LabelCache } from '../cache/index.js';
-import { loadClassifier, type TweetClassifier } from '../classify/index.js';
+import { lastLoaded, loadClassifier, type TweetClassifier } from '../classify/index.js';
 import type { FmcConfig } from '../config/index.js';
 import type { InputRow } from '../ingest/index.js';
 import { runJob, type JobProgress } from '../jobs/index.js';
@@ -33,15 +33,11 @@ export interface ClassifyTask {
   modelPath: string | undefined;
 }
 
-let classifier: TweetClassifier | undefined;
 let db: Db | undefined;
 let cache: LabelCache | undefined;
 
-/** The model is loaded once per thread (17 ms) and kept. */
-function localClassifier(modelPath: string | undefined): TweetClassifier {
-  classifier ??= loadClassifier(modelPath);
-  return classifier;
-}
+/** The model is loaded once per thread (17 ms) and kept until the default changes. */
+const localClassifier: (modelPath: string | undefined) => TweetClassifier = lastLoaded(loadClassifier);
 
 export async function classifyRun(task: RunTask): Promise<RunStats> {
   db ??= openDatabase(task.dataDir, () => undefined);

@@ -8,6 +8,7 @@ import { LABEL_NAMES, LABEL_VALUES, type LabelName, type Labels } from '../label
 import type { OutputRecord } from '../output/index.js';
 import type { RunStats } from '../pipeline/index.js';
 import type { Db } from './database.js';
+import { reviewScoreSql, type ReviewQueue, type ReviewScope } from './review.js';
 
 export type RunStatus = 'queued' | 'running' | 'done' | 'failed';
 
@@ -250,6 +251,21 @@ export class RunStore {
         .run(id, position, String(before.id ?? ''), String(before.text_cleaned ?? ''), JSON.stringify(labelsOf(before)), JSON.stringify(labels), author, new Date().toISOString());
       return { before, after };
     })();
+  }
+
+  review(scope: ReviewScope, limit: number): ReviewQueue {
+    const inScope = `${scope.runId === undefined ? "run_id IN (SELECT id FROM runs WHERE status = 'done')" : 'run_id = ?'} AND failed = 0 AND duplicate = 0`;
+    const parameters = scope.runId === undefined ? [] : [scope.runId];
+    const counts = this.db.prepare(`SELECT COUNT(*) AS total, COALESCE(SUM(label_source = 'human'), 0) AS reviewed FROM run_rows WHERE ${inScope}`).get(...parameters) as { total: number; reviewed: number };
+    const candidates = `SELECT run_id, position, sentiment, is_claim, urgence, topics, incident, confidence, label_source FROM run_rows WHERE ${inScope}`;
+    const items = this.db
+      .prepare(`SELECT s.run_id, s.position, s.score, r.record FROM (${reviewScoreSql(candidates)}) s JOIN run_rows r USING (run_id, position) WHERE s.label_source <> 'human' ORDER BY s.score DESC, s.run_id, s.position LIMIT ?`)
+      .all(...parameters, limit) as Array<{ run_id: number; position: number; score: number; record: string }>;
+    return {
+      reviewed: counts.reviewed,
+      toReview: counts.total - counts.reviewed,
+      items: items.map((item) => ({ runId: item.run_id, position: item.position, score: item.score, record: JSON.parse(item.record) as OutputRecord })),
+    };
   }
 
   row(id: number, position: number): OutputRecord | undefined {

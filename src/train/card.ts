@@ -25,6 +25,7 @@ interface TrainingInfo {
   real?: number;
   paraphrases?: number;
   written?: number;
+  extra?: number;
   options?: TrainOptions;
   crossValidation?: Summary;
 }
@@ -53,7 +54,8 @@ export function modelCard(header: ModelHeader, fileBytes: number, figures: CardF
     '## Data',
     ...(training.files ?? []).map((file) => `- \`${file.name}\`: ${file.rows} labelled tweets (SHA-256 \`${file.sha256}…\`).`),
     `- ${training.real} real tweets (French tweets about the operator, labelled following LABELS.md), ${training.paraphrases} paraphrases of real tweets and ${training.written} written tweets (composed for the project by an LLM annotator in the style of the real export and labelled as written). The texts are not in the repository.`,
-    `- In the loss a real tweet weighs 1, a paraphrase ${describeWeights(options?.originWeights.paraphrase)}, a written tweet ${describeWeights(options?.originWeights.written)}.`,
+    ...((training.extra ?? 0) > 0 ? [`- ${training.extra} tweets labelled by the care team (their corrections, \`--extra\`), trained on like written tweets; one corrected text in five is held out to judge the model and never trained on.`] : []),
+    `- In the loss a real tweet weighs 1, a paraphrase ${describeWeights(options?.originWeights.paraphrase)}, a written tweet ${describeWeights(options?.originWeights.written)}${(training.extra ?? 0) > 0 ? `, a corrected tweet ${describeWeights(options?.originWeights.extra)}` : ''}.`,
     training.devIncluded === true
       ? `- Dev (\`${training.devFile?.name}\`, ${training.devFile?.rows} real tweets): the figures below are those of the same settings trained without it; the shipped weights were then trained on train + dev.`
       : `- Dev (\`${training.devFile?.name ?? 'none'}\`): reported below, never trained on.`,

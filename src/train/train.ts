@@ -18,9 +18,10 @@ export type GoldLabels = Omit<Labels, 'confidence'>;
 /**
  * Where a labelled tweet comes from. Only real tweets are ever validated on:
  * a written tweet is composed for training, and a paraphrase rewords a real
- * tweet, so it trains only where its source does.
+ * tweet, so it trains only where its source does. An extra tweet (labelled by
+ * people after the fact: the care team's corrections) trains like a written one.
  */
-export type Origin = 'real' | 'paraphrase' | 'written';
+export type Origin = 'real' | 'paraphrase' | 'written' | 'extra';
 
 export interface Example {
   id: string;
@@ -73,7 +74,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   // 5-fold CV on the real tweets (one fit per fold), character 3–5-grams: real only 0.695; + paraphrases 0.709; + written 0.697;
   // + both at 1: 0.711, at 0.5: 0.707, at 0.3: 0.710; paraphrases 1 and written 0.5: 0.707; written 2 for sentiment: 0.712 (3–4-grams).
   // Differences under 0.005 are noise (a fold split moves them as much): equal weights are kept.
-  originWeights: { paraphrase: labelWeights(1), written: labelWeights(1) },
+  originWeights: { paraphrase: labelWeights(1), written: labelWeights(1), extra: labelWeights(1) },
 };
 
 const ORIGIN_OF_SOURCE: Record<string, Origin> = { paraphrase: 'paraphrase', written: 'written' };
@@ -423,7 +424,7 @@ export function train(name: string, examples: readonly Example[], options: Train
     calibration,
     weightScales,
     weightsSha256: sha256(new Uint8Array(weights.buffer)),
-    training: { ...extraInfo, examples: data.length, real: count('real'), paraphrases: count('paraphrase'), written: count('written'), options, crossValidation: summarise(report) },
+    training: { ...extraInfo, examples: data.length, real: count('real'), paraphrases: count('paraphrase'), written: count('written'), extra: count('extra'), options, crossValidation: summarise(report) },
   };
   return { model: { header, weights }, crossValidation: report };
 }

@@ -15,8 +15,8 @@ import { createBackend, LlmUnavailableError } from '../../llm/index.js';
 import { authorOf, MODES, type Mode, type RunStats } from '../../pipeline/index.js';
 import { cleanTweet } from '../../clean/index.js';
 import { explainWithModel, type Explanation } from '../../classify/explain.js';
-import { DEFAULT_MODEL_PATH } from '../../classify/index.js';
-import { loadModel, type Model } from '../../classify/model.js';
+import { DEFAULT_MODEL_PATH, lastLoaded } from '../../classify/index.js';
+import { loadModel } from '../../classify/model.js';
 import { labelsOf, UPLOADS_DIRECTORY, type RunDashboard, type RunRecord } from '../../store/index.js';
 import type { RunQueue, RunReader } from '../backends.js';
 import { EXPORT_CONTENT_TYPES, EXPORT_FORMATS, exportStream } from '../export.js';
@@ -91,8 +91,8 @@ export interface RunRoutesOptions {
   config: FmcConfig;
   maxUploadBytes: number;
   postLimitPerMinute: number;
-  /** The model explanations are computed with (the shipped one by default). */
-  modelPath: string | undefined;
+  /** The model explanations are computed with: the default one of the moment (undefined: the shipped one). */
+  modelPath: () => string | undefined;
 }
 
 export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, options) => {
@@ -244,7 +244,7 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
     return { total: result.total, page, pageSize, items: result.items.map(({ position, record }) => ({ position, ...record })) };
   });
 
-  let model: Model | undefined;
+  const modelAt = lastLoaded((path) => loadModel(path ?? DEFAULT_MODEL_PATH));
   app.get(
     '/api/runs/:id/tweets/:position',
     {
@@ -262,8 +262,7 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
       const tweet = await runs.row(run.id, request.params.position);
       if (tweet === undefined) throw new HttpError(404, `run ${run.id} has no row at position ${request.params.position}`);
       if (request.query.explain === '0' || (tweet.error !== undefined && tweet.error !== null && tweet.error !== '')) return { tweet };
-      model ??= loadModel(options.modelPath ?? DEFAULT_MODEL_PATH);
-      const explanation = explainWithModel(model, { tweet: cleanTweet(String(tweet.text_cleaned ?? '')), author: authorOf(tweet) });
+      const explanation = explainWithModel(modelAt(options.modelPath()), { tweet: cleanTweet(String(tweet.text_cleaned ?? '')), author: authorOf(tweet) });
       // Where the LLM's answer replaced the local labels, it decided: the model's view is shown beside it.
       return { tweet, explanation, decidedBy: String(tweet.label_source) };
     },
