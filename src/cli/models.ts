@@ -58,7 +58,11 @@ async function promote(options: z.infer<typeof PromoteOptions>, id: string): Pro
 export async function modelsTrainCommand(rawOptions: unknown): Promise<void> {
   const options = TrainOptions.parse(rawOptions);
   const registry = registryOf(options);
-  const trained = await withStore(options, (sql) => retrain(sql, registry, { trainingData: options.trainingData, margin: options.margin, say }));
+  const trained = await withStore(options, async (sql) => {
+    const result = await retrain(sql, registry, { trainingData: options.trainingData, margin: options.margin, say });
+    await new AuditLog(sql).record({ actor: CLI_ACTOR, action: 'model.train', target: result.model.id });
+    return result;
+  });
   process.stdout.write(`${comparisonTable(trained.model.evaluation)}\n`);
   say(`${trained.model.id} registered; ${trained.verdict.promotable ? 'promotable' : 'not promotable'}: ${trained.verdict.reason}`);
   if (options.promote) await promote({ ...options, force: false }, trained.model.id);

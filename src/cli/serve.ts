@@ -16,6 +16,7 @@ const ServeOptions = SettingsFlags.extend({
   token: z.string().min(8, 'an API token needs at least 8 characters').optional(),
   metricsKey: z.string().min(16, 'a metrics key needs at least 16 characters').optional(),
   alertWebhook: z.url({ protocol: /^https?$/, error: 'the alert webhook is an http(s):// URL' }).optional(),
+  trainingData: z.string().min(1).optional(),
   sessionHours: z.coerce.number().positive(),
   tlsCert: z.string().min(1).optional(),
   tlsKey: z.string().min(1).optional(),
@@ -52,6 +53,7 @@ export async function serveCommand(rawOptions: unknown): Promise<void> {
     // A chat webhook's URL is its secret.
     alertWebhook: process.env.FMC_ALERT_WEBHOOK || undefined,
     oidcClientSecret: process.env.FMC_OIDC_CLIENT_SECRET || undefined,
+    trainingData: process.env.FMC_TRAINING_DATA || undefined,
     ...(rawOptions as object),
   });
   if ((options.oidcIssuer === undefined) !== (options.oidcClientId === undefined)) throw new UsageError('--oidc-issuer and --oidc-client-id go together');
@@ -68,6 +70,7 @@ export async function serveCommand(rawOptions: unknown): Promise<void> {
     apiToken: options.token,
     metricsKey: options.metricsKey,
     alertWebhook: options.alertWebhook,
+    trainingData: options.trainingData,
     sessionHours: options.sessionHours,
     tls,
     trustProxy: options.trustProxy,

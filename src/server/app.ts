@@ -26,6 +26,7 @@ import { createMetrics } from './metrics.js';
 import { radarRoutes } from './routes/radar.js';
 import { oidcRoutes, type OidcSettings } from './oidc.js';
 import { accountRoutes } from './routes/accounts.js';
+import { modelRoutes } from './routes/models.js';
 import { reviewRoutes } from './routes/review.js';
 import { runRoutes } from './routes/runs.js';
 import { systemRoutes } from './routes/system.js';
@@ -47,6 +48,8 @@ export interface ServerOptions {
   sessionHours?: number;
   /** When set, /metrics needs `Authorization: Bearer KEY`. */
   metricsKey?: string;
+  /** The labelled data retraining starts from (train.jsonl, and paraphrases, synthetic, dev when there are). */
+  trainingData?: string;
   /** The outage radar posts incidents that open and close here. */
   alertWebhook?: string;
   /** Serve HTTPS with this certificate and key (PEM); HSTS and secure cookies follow. */
@@ -198,6 +201,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   if (options.oidc !== undefined) await app.register(oidcRoutes, { settings: options.oidc, accounts, audit, sessionLifetimeMs });
   await app.register(runRoutes, { runs, queue, audit, dataDir: options.dataDir, config: options.config, maxUploadBytes, postLimitPerMinute, modelPath });
   await app.register(reviewRoutes, { runs, modelPath });
+  await app.register(modelRoutes, { dataDir: options.dataDir, trainingData: options.trainingData, audit, embedded: options.backends === undefined });
   await app.register(radarRoutes, { runs, queue, registry: metrics.registry, alertWebhook: options.alertWebhook });
 
   if (existsSync(WEB_ROOT)) await app.register(fastifyStatic, { root: WEB_ROOT, wildcard: false });
