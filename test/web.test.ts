@@ -21,7 +21,7 @@ import { buildServer } from '../src/server/index.js';
 import { sqliteSql } from '../src/store/sql.js';
 import { openDatabase } from '../src/store/index.js';
 import { simulateBackground, simulateBurst } from '../src/radar/simulate.js';
-import { radarCsv, tempDir } from './helpers.js';
+import { manyTweets, radarCsv, tempDir } from './helpers.js';
 import { finished, upload } from './http.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -195,5 +195,62 @@ test('the outage radar panel: the timeline, the map with the department outlined
   assert.equal(await page.locator('[data-testid=incident-map] path').count(), 96);
   const timeline = await page.locator('[data-testid=chart-radar] canvas').boundingBox();
   assert.ok(timeline !== null && timeline.width > 100 && timeline.height > 100);
+  assert.deepEqual(problems, []);
+});
+
+test('the review queue with the keyboard: a label changed with one key and saved with Entrée, a tweet confirmed as it is; the models panel', async (t) => {
+  const dataDir = tempDir();
+  const app = await buildServer({ db: openDatabase(dataDir, () => undefined), dataDir, config: loadConfig({ env: {} }) });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  t.after(async () => {
+    await browser.close();
+    await app.close();
+  });
+  const id = (await upload(app, 'tweets.csv', manyTweets(20))).json().id as number;
+  assert.equal((await finished(app, id)).status, 'done');
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+
+  await page.goto(`${address}/#/runs/${id}`);
+  await page.click('[data-testid=open-review]');
+  await page.waitForSelector('[data-testid=review-item]');
+  assert.match((await page.textContent('[data-testid=review-progress]')) ?? '', /0 revu · 20 à revoir/);
+  const first = page.locator('[data-testid=review-item]').nth(0);
+  assert.equal(await first.getAttribute('aria-current'), 'true');
+  const queue = (await app.inject(`/api/review?run=${id}&limit=50`)).json();
+  const top = queue.items[0];
+  const topicBefore = String(top.tweet.topics);
+  const topics = ['fibre', 'mobile', 'tv', 'facture', 'sav', 'reseau', 'autre'];
+  const topicAfter = topics[(topics.indexOf(topicBefore) + 1) % topics.length] as string;
+
+  // t: the next topic, marked as changed; Entrée: saved, counted, and the next tweet comes.
+  await page.keyboard.press('t');
+  assert.equal(await first.locator('[data-testid=review-topics]').getAttribute('class'), 'changed');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /1 revu · 19 à revoir/.test(document.querySelector('[data-testid=review-progress]')?.textContent ?? ''));
+  assert.equal(await page.locator('[data-testid=review-item]').nth(1).getAttribute('aria-current'), 'true');
+  const corrected = (await app.inject(`/api/runs/${id}/tweets/${top.position}`)).json().tweet;
+  assert.deepEqual([corrected.topics, corrected.label_source, corrected.sentiment], [topicAfter, 'human', top.tweet.sentiment]);
+
+  // j then k come back to the same tweet; Entrée with nothing changed confirms it.
+  await page.keyboard.press('j');
+  await page.keyboard.press('k');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /2 revus · 18 à revoir/.test(document.querySelector('[data-testid=review-progress]')?.textContent ?? ''));
+  const second = queue.items[1];
+  const confirmed = (await app.inject(`/api/runs/${id}/tweets/${second.position}`)).json().tweet;
+  assert.deepEqual(
+    ['sentiment', 'is_claim', 'urgence', 'topics', 'incident', 'label_source'].map((label) => confirmed[label]),
+    [second.tweet.sentiment, second.tweet.is_claim, second.tweet.urgence, second.tweet.topics, second.tweet.incident, 'human'],
+  );
+
+  // The models panel: the shipped model is the default; nothing to roll back, no training data to retrain from.
+  await page.goto(address);
+  await page.waitForSelector('[data-testid=models-current]');
+  assert.match((await page.textContent('[data-testid=models-current]')) ?? '', /celui livré avec FreeMobilaChat/);
+  assert.equal(await page.isDisabled('[data-testid=models-rollback]'), true);
+  assert.equal(await page.isDisabled('[data-testid=models-train]'), true);
   assert.deepEqual(problems, []);
 });

@@ -1,10 +1,12 @@
-/** FreeMobilaChat's page: upload and history (#/), one run's progress then dashboard (#/runs/ID). */
+/** FreeMobilaChat's page: upload, history and models (#/), one run's progress then dashboard (#/runs/ID), the review queue (#/review, #/runs/ID/review). */
 import { useCallback, useEffect, useState } from 'react';
 import { api, session as sessions, type SessionInfo } from './api';
 import { MODE_NAMES } from './labels';
 import type { Run } from './types';
 import { Dashboard } from './components/Dashboard';
 import { Incidents } from './components/Incidents';
+import { Models } from './components/Models';
+import { Review } from './components/Review';
 import { RunHistory } from './components/RunHistory';
 import { RunProgress } from './components/RunProgress';
 import { SignIn } from './components/SignIn';
@@ -15,6 +17,7 @@ const runIdOf = (hash: string): number | undefined => {
   const match = /^#\/runs\/(\d+)/.exec(hash);
   return match === null ? undefined : Number(match[1]);
 };
+const isReview = (hash: string): boolean => /^#\/(runs\/\d+\/)?review$/.test(hash);
 
 function RunPage({ runId, canCorrect, onError }: { runId: number; canCorrect: boolean; onError: (message: string) => void }) {
   const [run, setRun] = useState<Run>();
@@ -48,6 +51,11 @@ function RunPage({ runId, canCorrect, onError }: { runId: number; canCorrect: bo
     <>
       {title}
       <div className="exports">
+        {canCorrect ? (
+          <a className="button" href={`#/runs/${run.id}/review`} data-testid="open-review">
+            Revoir les étiquettes
+          </a>
+        ) : null}
         Exporter :
         {(['csv', 'jsonl', 'xlsx'] as const).map((format) => (
           <a key={format} className="button" href={`/api/runs/${run.id}/export?format=${format}`} data-testid={`export-${format}`} download>
@@ -78,13 +86,16 @@ export function App() {
   }, []);
   const runId = runIdOf(hash);
   const canRun = session?.role === 'analyst' || session?.role === 'admin';
+  const review = canRun && isReview(hash);
   return (
     <main>
       <header>
         <h1>
           <a href="#/">FreeMobilaChat</a>
         </h1>
-        <span className="muted">Six indicateurs pour chaque tweet client · <a href="/docs">API</a></span>
+        <span className="muted">
+          Six indicateurs pour chaque tweet client · {canRun ? <a href="#/review">À revoir</a> : null} · <a href="/docs">API</a>
+        </span>
         {session?.authenticated === true && session.via === 'session' ? (
           <span className="account" data-testid="account">
             {session.user} ({session.role}) ·{' '}
@@ -107,6 +118,8 @@ export function App() {
           setError(undefined);
           setSession(signedIn);
         }} />
+      ) : review ? (
+        <Review key={hash} runId={runId} onError={onError} />
       ) : runId === undefined ? (
         <>
           {canRun ? (
@@ -121,6 +134,7 @@ export function App() {
             <p className="muted">Votre rôle ({session.role}) permet de consulter les analyses, pas d’en lancer.</p>
           )}
           <RunHistory canDelete={canRun} onOpen={() => setError(undefined)} onError={onError} />
+          <Models isAdmin={session.role === 'admin'} onError={onError} />
         </>
       ) : (
         <RunPage key={runId} runId={runId} canCorrect={canRun} onError={onError} />

@@ -1,5 +1,5 @@
 /** Calls to the API under the page's session cookie; every failure becomes an `ApiError` with the server's message. */
-import type { ExplainedTweet, RadarReport, Run, Tweet, TweetPage } from './types';
+import type { ExplainedTweet, ModelRegistryView, RadarReport, ReviewQueue, Run, Tweet, TweetPage } from './types';
 
 export class ApiError extends Error {
   constructor(readonly status: number, message: string) {
@@ -62,4 +62,10 @@ export const api = {
     request<{ tweet: Tweet }>(`/api/runs/${id}/tweets/${position}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(labels) }),
   explain: (id: number, position: number) => request<ExplainedTweet>(`/api/runs/${id}/tweets/${position}?explain=1`),
   incidents: (id: number) => request<RadarReport>(`/api/runs/${id}/incidents`),
+  review: (runId: number | undefined) => request<ReviewQueue>(`/api/review?limit=50${runId === undefined ? '' : `&run=${runId}`}`),
+  models: () => request<ModelRegistryView>('/api/models'),
+  trainModel: () => request<ModelRegistryView>('/api/models/train', { method: 'POST' }),
+  promoteModel: (id: string, force: boolean) =>
+    request<ModelRegistryView>(`/api/models/${id}/promote`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ force }) }),
+  rollbackModel: () => request<ModelRegistryView>('/api/models/rollback', { method: 'POST' }),
 };

@@ -5,6 +5,10 @@ import type { LiveProgress } from '../server/jobs.js';
 import type { RunDashboard, RunRecord } from '../store/index.js';
 import type { RadarReport } from '../radar/index.js';
 import type { Explanation } from '../classify/explain.js';
+import type { Comparison, Verdict } from '../models/guard.js';
+import type { RegisteredModel } from '../models/registry.js';
+
+export type { Comparison, RegisteredModel };
 
 export type { RadarReport, RunStats };
 export type Dashboard = RunDashboard;
@@ -31,4 +35,20 @@ export interface ExplainedTweet {
   tweet: Tweet;
   explanation?: Explanation;
   decidedBy?: string;
+}
+
+/** `GET /api/review`: the tweets to review, most instructive first. */
+export interface ReviewQueue {
+  reviewed: number;
+  toReview: number;
+  items: Array<{ runId: number; position: number; score: number; disagreement: string[]; tweet: Tweet }>;
+}
+
+/** `GET /api/models`: the registry, the default (`shipped`: the package's) and the last retraining. */
+export interface ModelRegistryView {
+  current: string;
+  history: string[];
+  models: RegisteredModel[];
+  training: { status: 'idle' | 'training' | 'done' | 'failed'; startedAt?: string; finishedAt?: string; model?: string; verdict?: Verdict; error?: string };
+  canTrain: boolean;
 }
