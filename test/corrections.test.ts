@@ -3,7 +3,7 @@
  * table, the dashboard's counts and the exports show them as `human`; LABELS.md's
  * rules hold; the correction is recorded with who, when, the text and both label sets.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { AccountStore } from '../src/auth/index.js';
 import { openDatabase } from '../src/store/index.js';
@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { finished, server, upload } from './http.js';
 import { startFakeLlm } from './fake-llm.js';
 
-test('an analyst corrects a tweet: the table, the export and the audit show it; the rules hold; a viewer cannot', async (t) => {
+/** A server with an analyst (lea) and a viewer (vic), and their keys' headers; closed after the test. */
+async function serverWithAnalyst(t: TestContext) {
   const dataDir = tempDir();
   const db = openDatabase(dataDir, () => undefined);
   const accounts = new AccountStore(sqliteSql(db));
@@ -24,6 +25,11 @@ test('an analyst corrects a tweet: the table, the export and the audit show it; 
   const viewer = { authorization: `Bearer ${(await accounts.createKey('vic', 'test')).key}` };
   const app = await server({ db, dataDir });
   t.after(() => app.close());
+  return { dataDir, db, accounts, analyst, viewer, app };
+}
+
+test('an analyst corrects a tweet: the table, the export and the audit show it; the rules hold; a viewer cannot', async (t) => {
+  const { dataDir, db, accounts, analyst, viewer, app } = await serverWithAnalyst(t);
   const id = (await upload(app, 'tweets.csv', manyTweets(12), {}, analyst)).json().id as number;
   assert.equal((await finished(app, id, analyst)).status, 'done');
   const before = (await app.inject({ url: `/api/runs/${id}/tweets/2`, headers: analyst })).json().tweet;
@@ -87,15 +93,7 @@ test('an analyst corrects a tweet: the table, the export and the audit show it; 
 });
 
 test('the review queue: least sure and rarest first, per run and across runs; a confirmation counts as reviewed; the LLM and the model disagreeing moves a tweet up', async (t) => {
-  const dataDir = tempDir();
-  const db = openDatabase(dataDir, () => undefined);
-  const accounts = new AccountStore(sqliteSql(db));
-  await accounts.addUser('lea', 'analyst', undefined);
-  await accounts.addUser('vic', 'viewer', undefined);
-  const analyst = { authorization: `Bearer ${(await accounts.createKey('lea', 'test')).key}` };
-  const viewer = { authorization: `Bearer ${(await accounts.createKey('vic', 'test')).key}` };
-  const app = await server({ db, dataDir });
-  t.after(() => app.close());
+  const { analyst, viewer, app } = await serverWithAnalyst(t);
   const first = (await upload(app, 'tweets.csv', manyTweets(40), {}, analyst)).json().id as number;
   assert.equal((await finished(app, first, analyst)).status, 'done');
 

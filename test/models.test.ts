@@ -98,6 +98,8 @@ test('retrain with the corrections, promote behind the guard, roll back: new run
   const onHeldOut = candidate.evaluation.find((comparison: { set: string }) => comparison.set === 'held-out corrections');
   assert.ok(onHeldOut.candidate.meanMacroF1 > onHeldOut.current.meanMacroF1, 'it learnt what the corrections teach');
   assert.deepEqual(candidate.evaluation.map((comparison: { set: string; examples: number }) => [comparison.set, comparison.examples]), [['held-out corrections', heldOut], ['dev', 18]]);
+  // The shipped model learnt from dev (--include-dev): dev is shown, and only the held-out corrections judge.
+  assert.deepEqual(candidate.evaluation.map((comparison: { judged: boolean; note?: string }) => [comparison.judged, comparison.note]), [[true, undefined], [false, 'the default was trained on it']]);
   assert.equal(registry.training.verdict.promotable, true, registry.training.verdict.reason);
   assert.match(readFileSync(join(dataDir, 'models', `${candidate.id}.md`), 'utf8'), /held out to judge the model[\s\S]*## Against the default/);
 

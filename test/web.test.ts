@@ -6,7 +6,7 @@
  * an export downloaded and read back. FMC_SCREENSHOT=1 also refreshes
  * docs/dashboard.png.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,6 +51,21 @@ async function expectedCounts(path: string) {
   return counts;
 }
 
+const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** An open server on a fresh data directory, listening, and Chromium; both closed after the test. */
+async function openServerAndBrowser(t: TestContext) {
+  const dataDir = tempDir();
+  const app = await buildServer({ db: openDatabase(dataDir, () => undefined), dataDir, config: loadConfig({ env: {} }) });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS });
+  t.after(async () => {
+    await browser.close();
+    await app.close();
+  });
+  return { app, address, browser };
+}
+
 const frenchPercent = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1).replace('.', ',')} %`;
 
 test('upload, live progress, dashboard, filters and export in the browser', async (t) => {
@@ -62,10 +77,7 @@ test('upload, live progress, dashboard, filters and export in the browser', asyn
   await new AccountStore(sqliteSql(db)).addUser('agent', 'analyst', 'mot de passe de test');
   const app = await buildServer({ db, dataDir, config: loadConfig({ env: {} }) });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS });
   t.after(async () => {
     await browser.close();
     await app.close();
@@ -164,14 +176,7 @@ test('upload, live progress, dashboard, filters and export in the browser', asyn
 });
 
 test('the outage radar panel: the timeline, the map with the department outlined, and the incident with its tweets', async (t) => {
-  const dataDir = tempDir();
-  const app = await buildServer({ db: openDatabase(dataDir, () => undefined), dataDir, config: loadConfig({ env: {} }) });
-  const address = await app.listen({ port: 0, host: '127.0.0.1' });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-  t.after(async () => {
-    await browser.close();
-    await app.close();
-  });
+  const { app, address, browser } = await openServerAndBrowser(t);
   const start = Date.UTC(2026, 10, 2);
   const week = [...simulateBackground({ start, days: 7, tweetsPerDay: 300, seed: 4 }), ...simulateBurst('Lyon', start + 4 * 86_400_000 + 9 * 3_600_000, 90 * 60_000, 40)];
   const id = (await upload(app, 'week.csv', radarCsv(week))).json().id as number;
@@ -199,14 +204,7 @@ test('the outage radar panel: the timeline, the map with the department outlined
 });
 
 test('the review queue with the keyboard: a label changed with one key and saved with Entrée, a tweet confirmed as it is; the models panel', async (t) => {
-  const dataDir = tempDir();
-  const app = await buildServer({ db: openDatabase(dataDir, () => undefined), dataDir, config: loadConfig({ env: {} }) });
-  const address = await app.listen({ port: 0, host: '127.0.0.1' });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-  t.after(async () => {
-    await browser.close();
-    await app.close();
-  });
+  const { app, address, browser } = await openServerAndBrowser(t);
   const id = (await upload(app, 'tweets.csv', manyTweets(20))).json().id as number;
   assert.equal((await finished(app, id)).status, 'done');
   const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });

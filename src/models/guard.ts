@@ -25,6 +25,8 @@ export interface Comparison {
   current: Figures;
   candidate: Figures;
   judged: boolean;
+  /** Why a set is shown and not judged on. */
+  note?: string;
   /** What drops beyond the margin, in words; empty when nothing does. */
   regressions: string[];
 }
@@ -41,10 +43,10 @@ function figures(examples: readonly Example[], modelPath: string | undefined): F
 }
 
 /** Both models' figures on each set, side by side, with the regressions beyond `margin` (`currentPath` undefined: the shipped model). */
-export function compareModels(currentPath: string | undefined, candidatePath: string, sets: ReadonlyArray<{ name: string; examples: readonly Example[] }>, margin = DEFAULT_MARGIN): Comparison[] {
+export function compareModels(currentPath: string | undefined, candidatePath: string, sets: ReadonlyArray<{ name: string; examples: readonly Example[]; notJudgedBecause?: string | undefined }>, margin = DEFAULT_MARGIN): Comparison[] {
   return sets
     .filter((set) => set.examples.length > 0)
-    .map(({ name, examples }) => {
+    .map(({ name, examples, notJudgedBecause }) => {
       const current = figures(examples, currentPath);
       const candidate = figures(examples, candidatePath);
       const regressions: string[] = [];
@@ -52,13 +54,17 @@ export function compareModels(currentPath: string | undefined, candidatePath: st
       for (const label of LABEL_NAMES) {
         if (current.macroF1[label] - candidate.macroF1[label] > 2 * margin) regressions.push(`${label} ${current.macroF1[label]} → ${candidate.macroF1[label]}`);
       }
-      return { set: name, examples: examples.length, current, candidate, judged: examples.length >= MIN_JUDGED_EXAMPLES, regressions };
+      const note = notJudgedBecause ?? (examples.length < MIN_JUDGED_EXAMPLES ? `fewer than ${MIN_JUDGED_EXAMPLES} tweets` : undefined);
+      return { set: name, examples: examples.length, current, candidate, judged: note === undefined, ...(note === undefined ? {} : { note }), regressions };
     });
 }
 
 export function verdict(comparisons: readonly Comparison[], margin = DEFAULT_MARGIN): Verdict {
   const judged = comparisons.filter((comparison) => comparison.judged);
-  if (judged.length === 0) return { promotable: false, reason: `nothing to judge it on: no set of ${MIN_JUDGED_EXAMPLES} or more held-out corrections or dev tweets` };
+  if (judged.length === 0) {
+    const shown = comparisons.map((comparison) => `${comparison.set} not judged (${comparison.note})`);
+    return { promotable: false, reason: `nothing to judge it on: ${[...shown, ...(comparisons.some((comparison) => comparison.set === 'held-out corrections') ? [] : ['no held-out correction yet'])].join('; ')}` };
+  }
   const regressed = judged.filter((comparison) => comparison.regressions.length > 0);
   if (regressed.length > 0) return { promotable: false, reason: `it regresses beyond the margin (${margin}) on ${regressed.map((comparison) => `${comparison.set}: ${comparison.regressions.join(', ')}`).join('; ')}` };
   return { promotable: true, reason: `no regression beyond ${margin} on ${judged.map((comparison) => `${comparison.set} (${comparison.examples})`).join(' and ')}` };
@@ -68,7 +74,7 @@ export function verdict(comparisons: readonly Comparison[], margin = DEFAULT_MAR
 export function comparisonTable(comparisons: readonly Comparison[]): string {
   const lines = [`| set | model | mean | ${LABEL_NAMES.join(' | ')} |`, `|---|---|---|${LABEL_NAMES.map(() => '---|').join('')}`];
   for (const comparison of comparisons) {
-    const set = `${comparison.set} (${comparison.examples}${comparison.judged ? '' : ', too few to judge'})`;
+    const set = `${comparison.set} (${comparison.examples}${comparison.note === undefined ? '' : `, not judged: ${comparison.note}`})`;
     for (const [model, figures] of [['default', comparison.current], ['candidate', comparison.candidate]] as const) {
       lines.push(`| ${set} | ${model} | ${figures.meanMacroF1} | ${LABEL_NAMES.map((label) => figures.macroF1[label]).join(' | ')} |`);
     }

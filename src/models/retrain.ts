@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { saveModel } from '../classify/model.js';
+import { DEFAULT_MODEL_PATH } from '../classify/index.js';
+import { loadModel, saveModel } from '../classify/model.js';
 import type { Sql } from '../store/sql.js';
 import { trainFromFiles, type TrainingSources } from '../train/run.js';
 import { DEFAULT_TRAIN_OPTIONS, readLabelled, type Example, type LabelWeights } from '../train/train.js';
@@ -48,8 +49,14 @@ export async function judge(sql: Sql, registry: ModelRegistry, candidatePath: st
   const directory = await mkdtemp(join(tmpdir(), 'fmc-judge-'));
   try {
     const { heldOut } = await splitCorrections(sql, directory);
-    const sets = [{ name: 'held-out corrections', examples: heldOut }, ...(devPath === undefined ? [] : [{ name: 'dev', examples: await readLabelled(devPath) }])];
-    const comparisons = compareModels(registry.currentPath(), candidatePath, sets, margin);
+    // The shipped model learnt from dev once it was reported (--include-dev): dev cannot judge it.
+    const currentPath = registry.currentPath();
+    const devSeen = loadModel(currentPath ?? DEFAULT_MODEL_PATH).header.training.devIncluded === true;
+    const sets = [
+      { name: 'held-out corrections', examples: heldOut },
+      ...(devPath === undefined ? [] : [{ name: 'dev', examples: await readLabelled(devPath), notJudgedBecause: devSeen ? 'the default was trained on it' : undefined }]),
+    ];
+    const comparisons = compareModels(currentPath, candidatePath, sets, margin);
     return { comparisons, verdict: verdict(comparisons, margin) };
   } finally {
     await rm(directory, { recursive: true, force: true });

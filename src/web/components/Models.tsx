@@ -15,9 +15,9 @@ function Figures({ comparison }: { comparison: Comparison }) {
   const cell = (before: number, after: number) => <td className={after < before ? 'worse' : after > before ? 'better' : ''}>{`${before.toFixed(3)} → ${after.toFixed(3)}`}</td>;
   return (
     <tr>
-      <th scope="row">
+      <th scope="row" title={comparison.note}>
         {SET_NAMES[comparison.set] ?? comparison.set} ({comparison.examples}
-        {comparison.judged ? '' : ', trop peu pour juger'})
+        {comparison.judged ? '' : ', non jugé'})
       </th>
       {cell(comparison.current.meanMacroF1, comparison.candidate.meanMacroF1)}
       {LABELS.map((label) => (
