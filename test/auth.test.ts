@@ -117,6 +117,12 @@ const ROUTES: Array<{ route: string; access: 'public' | 'viewer' | 'analyst' | '
   { route: 'POST /api/keys', access: 'admin', request: () => ({ method: 'POST', url: '/api/keys', payload: { user: 'viewer' } }), ok: 201 },
   { route: 'DELETE /api/keys/:id', access: 'admin', request: async (f) => ({ method: 'DELETE', url: `/api/keys/${(await f.accounts.createKey('viewer', 'to revoke')).id}` }), ok: 204 },
   { route: 'GET /api/audit', access: 'admin', request: () => ({ url: '/api/audit' }), ok: 200 },
+  { route: 'GET /api/review', access: 'analyst', request: (f) => ({ url: `/api/review?run=${f.runId}` }), ok: 200 },
+  { route: 'GET /api/models', access: 'viewer', request: () => ({ url: '/api/models' }), ok: 200 },
+  // Allowed, then refused for what the server has: no training data, no such model, nothing promoted.
+  { route: 'POST /api/models/train', access: 'admin', request: () => ({ method: 'POST', url: '/api/models/train' }), ok: 409 },
+  { route: 'POST /api/models/:id/promote', access: 'admin', request: () => ({ method: 'POST', url: '/api/models/20261201-00000000/promote', payload: {} }), ok: 404 },
+  { route: 'POST /api/models/rollback', access: 'admin', request: () => ({ method: 'POST', url: '/api/models/rollback' }), ok: 409 },
 ];
 
 const RANK = { public: -1, viewer: 0, analyst: 1, admin: 2 } as const;

@@ -172,7 +172,7 @@ test('fmc backup while a run writes, fmc restore elsewhere: the same runs, rows,
   const duringRun = join(tempDir(), 'during.tar.gz');
   const backup = fmc(['backup', '--out', duringRun], undefined, { FMC_DATA_DIR: dataDir });
   assert.equal(backup.code, 0, backup.stderr);
-  assert.match(backup.stdout, /backed up .* \(\d+\.\d MB, 1 kept input\(s\)\)/);
+  assert.match(backup.stdout, /backed up .* \(\d+\.\d MB, 1 kept input\(s\), 0 model registry file\(s\)\)/);
   assert.equal((await finished(app, bigId, headers)).status, 'done');
 
   // Restored, the interrupted run resumes from its kept input and ends as the original did.

@@ -127,6 +127,13 @@ test('retrain with the corrections, promote behind the guard, roll back: new run
   assert.match(listed, new RegExp(`^  ${badId} · `, 'm'));
   assert.match(listed, /^  shipped/m);
 
+  // A backup holds the registry: restored elsewhere, the same default.
+  const backupFile = join(tempDir(), 'backup.tar.gz');
+  assert.match(fmc(['backup', '--out', backupFile, '--data-dir', dataDir]).stdout, /, 5 model registry file\(s\)\)/);
+  const restored = join(tempDir(), 'restored');
+  assert.equal(fmc(['restore', backupFile, '--data-dir', restored]).code, 0);
+  assert.equal(JSON.parse(fmc(['models', 'list', '--json', '--data-dir', restored]).stdout).current, candidate.id);
+
   // Rollback (from the command line, while the server runs): new runs are the shipped model's again.
   const rolledBack = fmc(['models', 'rollback', '--data-dir', dataDir]);
   assert.equal(rolledBack.code, 0, rolledBack.stderr);

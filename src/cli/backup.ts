@@ -19,7 +19,7 @@ export async function backupCommand(rawOptions: unknown): Promise<void> {
   const db = openDatabase(dataDir, (message) => process.stderr.write(`warning: ${message}\n`));
   try {
     const result = await backupDataDir(db, dataDir, options.out);
-    process.stdout.write(`backed up ${dataDir} to ${result.file} (${(result.bytes / 2 ** 20).toFixed(1)} MB, ${result.inputs} kept input(s))\n`);
+    process.stdout.write(`backed up ${dataDir} to ${result.file} (${(result.bytes / 2 ** 20).toFixed(1)} MB, ${result.inputs} kept input(s), ${result.modelFiles} model registry file(s))\n`);
   } finally {
     db.close();
   }

@@ -10,9 +10,9 @@
 import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { modelClassifierId, saveModel, type Model } from '../classify/model.js';
+import { MODELS_DIRECTORY } from '../store/index.js';
 import type { Comparison } from './guard.js';
 
-export const MODELS_DIRECTORY = 'models';
 
 export interface RegisteredModel {
   id: string;

@@ -1,7 +1,8 @@
 /**
  * Backups of a data directory: a consistent copy of the database taken while
  * the server writes to it (SQLite's online backup), with the inputs kept for
- * unfinished runs, in one .tar.gz. Restoring unpacks it into an empty directory.
+ * unfinished runs and the model registry, in one .tar.gz. Restoring unpacks
+ * it into an empty directory.
  */
 import { existsSync } from 'node:fs';
 import { copyFile, link, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
@@ -12,12 +13,18 @@ import { DATABASE_FILE, DataDirError, type Db } from './database.js';
 
 /** Upload inputs, kept in the data directory until their run ends. */
 export const UPLOADS_DIRECTORY = 'uploads';
+/** The model registry: trained models, their cards, which one is the default. */
+export const MODELS_DIRECTORY = 'models';
+/** What a backup holds besides the database. */
+const KEPT_DIRECTORIES = [UPLOADS_DIRECTORY, MODELS_DIRECTORY];
 const BACKUP_NAME = /^fmc-backup-\d{8}-\d{6}\.tar\.gz$/;
 
 export interface BackupResult {
   file: string;
   bytes: number;
   inputs: number;
+  /** Files of the model registry. */
+  modelFiles: number;
 }
 
 /** Writes `outFile` (.tar.gz) from the open database of `dataDir` and its kept inputs. */
@@ -25,21 +32,23 @@ export async function backupDataDir(db: Db, dataDir: string, outFile: string): P
   const staging = await mkdtemp(join(tmpdir(), 'fmc-backup-'));
   try {
     await db.backup(join(staging, DATABASE_FILE));
-    const uploads = join(dataDir, UPLOADS_DIRECTORY);
-    const inputs = existsSync(uploads) ? await readdir(uploads) : [];
     const entries = [DATABASE_FILE];
-    if (inputs.length > 0) {
-      await mkdir(join(staging, UPLOADS_DIRECTORY));
+    const kept: Record<string, number> = {};
+    for (const directory of KEPT_DIRECTORIES) {
+      const files = existsSync(join(dataDir, directory)) ? await readdir(join(dataDir, directory)) : [];
+      kept[directory] = files.length;
+      if (files.length === 0) continue;
+      await mkdir(join(staging, directory));
       // Hard links where the file system allows, so a large input is not copied twice.
-      for (const input of inputs) await linkOrCopy(join(uploads, input), join(staging, UPLOADS_DIRECTORY, input));
-      entries.push(UPLOADS_DIRECTORY);
+      for (const file of files) await linkOrCopy(join(dataDir, directory, file), join(staging, directory, file));
+      entries.push(directory);
     }
     await mkdir(dirname(outFile), { recursive: true });
     // Written beside the target and renamed: a backup file is either whole or absent.
     const partial = `${outFile}.partial`;
     await tar.create({ gzip: true, file: partial, cwd: staging, portable: true }, entries);
     await rename(partial, outFile);
-    return { file: outFile, bytes: (await stat(outFile)).size, inputs: inputs.length };
+    return { file: outFile, bytes: (await stat(outFile)).size, inputs: kept[UPLOADS_DIRECTORY] ?? 0, modelFiles: kept[MODELS_DIRECTORY] ?? 0 };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
@@ -62,7 +71,7 @@ export async function restoreDataDir(file: string, dataDir: string, force: boole
   await tar.list({ file, onReadEntry: (entry) => void names.push(entry.path) });
   if (!names.includes(DATABASE_FILE)) throw new DataDirError(`${file} is not a FreeMobilaChat backup: it holds no ${DATABASE_FILE}`);
   await mkdir(dataDir, { recursive: true });
-  for (const name of [DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`, UPLOADS_DIRECTORY]) await rm(join(dataDir, name), { recursive: true, force: true });
+  for (const name of [DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`, ...KEPT_DIRECTORIES]) await rm(join(dataDir, name), { recursive: true, force: true });
   await tar.extract({ file, cwd: dataDir, strict: true });
 }
 

@@ -1,5 +1,5 @@
 /** The embedded store: the database of a data directory, the runs recorded in it, and its backups. */
-export { backupDataDir, backupFileName, newestBackupTime, pruneBackups, restoreDataDir, UPLOADS_DIRECTORY, type BackupResult } from './backup.js';
+export { backupDataDir, backupFileName, MODELS_DIRECTORY, newestBackupTime, pruneBackups, restoreDataDir, UPLOADS_DIRECTORY, type BackupResult } from './backup.js';
 export { DATABASE_FILE, DataDirError, openDatabase, resolveDataDir, type Db } from './database.js';
 export { correctedRecord, DATE_FIELDS, dateOf, labelsOf, MAX_PROBLEMS, RunStore, type Correction, type FinishedRun, type ResumableRun, type RunDashboard, type RunRecord, type RunStatus, type StoredTweet, type TweetQuery } from './runs.js';
 export { reviewScoreSql, type ReviewItem, type ReviewQueue, type ReviewScope } from './review.js';
