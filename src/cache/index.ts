@@ -109,6 +109,7 @@ export class LabelCache implements LabelLookup {
   private writeBatch = FIRST_WRITE_BATCH;
   private readonly selectBatch;
   private readonly selectCorrections;
+  private readonly anyCorrection;
   private readonly insertBatch;
 
   constructor(private readonly db: Db | undefined, limits: CacheLimits = DEFAULT_CACHE_LIMITS) {
@@ -120,6 +121,7 @@ export class LabelCache implements LabelLookup {
     });
     const placeholders = new Array<string>(READ_BATCH).fill('?').join(',');
     this.selectBatch = db?.prepare<Buffer[], { key: Buffer; labels: string }>(`SELECT key, labels FROM cache WHERE key IN (${placeholders})`);
+    this.anyCorrection = db?.prepare<[], { found: number }>('SELECT 1 AS found FROM corrections LIMIT 1');
     this.selectCorrections = db?.prepare<string[], { text: string; after: string }>(`SELECT text, after FROM corrections WHERE text IN (${placeholders}) ORDER BY id`);
     const insert = db?.prepare<[Buffer, string, string, number]>('INSERT OR IGNORE INTO cache (key, classifier, labels, created_at) VALUES (?, ?, ?, ?)');
     this.insertBatch = db?.transaction((rows: ReadonlyArray<[Buffer, string, string]>) => {
@@ -146,7 +148,8 @@ export class LabelCache implements LabelLookup {
 
   corrected(texts: readonly string[]): Array<Labels | undefined> {
     const select = this.selectCorrections;
-    if (select === undefined) return texts.map(() => undefined);
+    // Most data directories have no correction: one row read instead of a 256-key lookup per chunk.
+    if (select === undefined || this.anyCorrection?.get() === undefined) return texts.map(() => undefined);
     const latest = new Map<string, string>();
     for (let start = 0; start < texts.length; start += READ_BATCH) {
       const batch = texts.slice(start, start + READ_BATCH);
