@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { AccountStore } from '../src/auth/index.js';
 import { loadClassifier } from '../src/classify/index.js';
@@ -353,6 +353,18 @@ test('API replicas on the cluster: upload to one, follow and read on another; ac
   const human = (await second.inject({ url: `/api/runs/${runId}/tweets?label_source=human`, headers })).json();
   assert.deepEqual(human.items.map((item: { position: number; topics: string; confidence: number }) => [item.position, item.topics, item.confidence]), [[6, 'tv', 1]]);
   assert.equal((await pool.query<{ author: string }>('SELECT author FROM corrections WHERE run_id = $1', [runId])).rows[0]?.author, 'ana');
+  // The review queue reads the same from PostgreSQL as from SQLite: an embedded server with the same run and correction.
+  const embeddedServer = await server();
+  t.after(() => embeddedServer.close());
+  const embeddedRun = await finished(embeddedServer, (await upload(embeddedServer, 'tweets.csv', content)).json().id);
+  assert.equal((await embeddedServer.inject({ method: 'PATCH', url: `/api/runs/${embeddedRun.id}/tweets/6`, payload: { topics: 'tv' } })).statusCode, 200);
+  const queueOf = async (app: FastifyInstance, id: number, auth: Record<string, string>) => {
+    const queue = (await app.inject({ url: `/api/review?run=${id}&limit=30`, headers: auth })).json();
+    return { ...queue, items: queue.items.map((item: { position: number; score: number }) => [item.position, item.score.toFixed(6)]) };
+  };
+  const clusterQueue = await queueOf(second, runId, headers);
+  assert.deepEqual(clusterQueue, await queueOf(embeddedServer, embeddedRun.id, {}));
+  assert.deepEqual([clusterQueue.reviewed, clusterQueue.items.length], [1, 30]);
   // A later run of the same text, classified by the workers, takes the person's labels.
   const again = await second.inject({ method: 'POST', url: '/api/runs', headers, payload: { tweets: [{ id: 'again', text: exported[6]?.text }, { id: 'other', text: exported[7]?.text }] } });
   assert.equal(again.statusCode, 202, again.body);

@@ -3,7 +3,7 @@ import { foldText } from '../clean/index.js';
 import { LABEL_NAMES, LABEL_VALUES, type Labels } from '../labels.js';
 import { toOutputRecord, type OutputRecord } from '../output/index.js';
 import type { RunStats } from '../pipeline/index.js';
-import { correctedRecord, labelsOf, reviewScoreSql, type Correction, type ReviewQueue, type ReviewScope, type RunDashboard, type RunRecord, type RunStatus, type StoredTweet, type TweetQuery } from '../store/index.js';
+import { COUNTED_COLUMNS, correctedRecord, labelsOf, reviewProgress, reviewScoreSql, scopeCounts, type Correction, type ReviewQueue, type ReviewScope, type RunDashboard, type RunRecord, type RunStatus, type StoredTweet, type TweetQuery } from '../store/index.js';
 import { inTransaction, type PgPool } from '../store/postgres.js';
 import type { RunReader } from '../server/backends.js';
 import { STORED_ROWS_SQL } from './finish.js';
@@ -141,19 +141,18 @@ export class PgRunReader implements RunReader {
   }
 
   async review(scope: ReviewScope, limit: number): Promise<ReviewQueue> {
-    const inScope = `${scope.runId === undefined ? "run_id IN (SELECT id FROM runs WHERE status = 'done')" : 'run_id = $1'} AND error IS NULL AND duplicate_of = ''`;
+    const inScope = (alias: string) => `${alias}run_id ${scope.runId === undefined ? "IN (SELECT id FROM runs WHERE status = 'done')" : '= $1'} AND ${alias}error IS NULL AND ${alias}duplicate_of = ''`;
     const parameters = scope.runId === undefined ? [] : [scope.runId];
-    const counts = (await this.pool.query<{ total: number; reviewed: number }>(`SELECT COUNT(*)::int AS total, (COUNT(*) FILTER (WHERE label_source = 'human'))::int AS reviewed FROM run_results WHERE ${inScope}`, parameters)).rows[0] ?? { total: 0, reviewed: 0 };
-    const candidates = `SELECT run_id, position, sentiment, is_claim, urgence, topics, incident, confidence, label_source FROM run_results WHERE ${inScope}`;
+    const columns = COUNTED_COLUMNS.join(', ');
+    const counts = scopeCounts((await this.pool.query<Parameters<typeof scopeCounts>[0][number]>(`SELECT ${columns}, COUNT(*)::int AS n FROM run_results WHERE ${inScope('')} GROUP BY ${columns}`, parameters)).rows);
     const { rows } = await this.pool.query<ResultRecord & { run_id: number; score: number }>(
-      `SELECT s.run_id, s.score::float AS score, ${RESULT_COLUMNS} FROM (${reviewScoreSql(candidates)}) s
-       JOIN run_results r ON r.run_id = s.run_id AND r.position = s.position JOIN run_inputs i ON i.run_id = s.run_id AND i.position = s.position
-       WHERE s.label_source <> 'human' ORDER BY s.score DESC, s.run_id, s.position LIMIT ${Number(limit)}`,
+      `SELECT r.run_id, (${reviewScoreSql(counts, 'r')})::float AS score, ${RESULT_COLUMNS}
+       FROM run_results r JOIN run_inputs i USING (run_id, position)
+       WHERE ${inScope('r.')} AND r.label_source <> 'human' ORDER BY score DESC, r.run_id, r.position LIMIT ${Number(limit)}`,
       parameters,
     );
     return {
-      reviewed: counts.reviewed,
-      toReview: counts.total - counts.reviewed,
+      ...reviewProgress(counts),
       items: rows.map((row) => ({ runId: Number(row.run_id), position: row.position, score: row.score, record: toOutputRecord(resultRow(row)) })),
     };
   }

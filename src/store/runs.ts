@@ -8,7 +8,7 @@ import { LABEL_NAMES, LABEL_VALUES, type LabelName, type Labels } from '../label
 import type { OutputRecord } from '../output/index.js';
 import type { RunStats } from '../pipeline/index.js';
 import type { Db } from './database.js';
-import { reviewScoreSql, type ReviewQueue, type ReviewScope } from './review.js';
+import { COUNTED_COLUMNS, reviewProgress, reviewScoreSql, scopeCounts, type ReviewQueue, type ReviewScope } from './review.js';
 
 export type RunStatus = 'queued' | 'running' | 'done' | 'failed';
 
@@ -256,14 +256,13 @@ export class RunStore {
   review(scope: ReviewScope, limit: number): ReviewQueue {
     const inScope = `${scope.runId === undefined ? "run_id IN (SELECT id FROM runs WHERE status = 'done')" : 'run_id = ?'} AND failed = 0 AND duplicate = 0`;
     const parameters = scope.runId === undefined ? [] : [scope.runId];
-    const counts = this.db.prepare(`SELECT COUNT(*) AS total, COALESCE(SUM(label_source = 'human'), 0) AS reviewed FROM run_rows WHERE ${inScope}`).get(...parameters) as { total: number; reviewed: number };
-    const candidates = `SELECT run_id, position, sentiment, is_claim, urgence, topics, incident, confidence, label_source FROM run_rows WHERE ${inScope}`;
+    const columns = COUNTED_COLUMNS.join(', ');
+    const counts = scopeCounts(this.db.prepare(`SELECT ${columns}, COUNT(*) AS n FROM run_rows WHERE ${inScope} GROUP BY ${columns}`).all(...parameters) as Parameters<typeof scopeCounts>[0]);
     const items = this.db
-      .prepare(`SELECT s.run_id, s.position, s.score, r.record FROM (${reviewScoreSql(candidates)}) s JOIN run_rows r USING (run_id, position) WHERE s.label_source <> 'human' ORDER BY s.score DESC, s.run_id, s.position LIMIT ?`)
+      .prepare(`SELECT run_id, position, record, ${reviewScoreSql(counts)} AS score FROM run_rows WHERE ${inScope} AND label_source <> 'human' ORDER BY score DESC, run_id, position LIMIT ?`)
       .all(...parameters, limit) as Array<{ run_id: number; position: number; score: number; record: string }>;
     return {
-      reviewed: counts.reviewed,
-      toReview: counts.total - counts.reviewed,
+      ...reviewProgress(counts),
       items: items.map((item) => ({ runId: item.run_id, position: item.position, score: item.score, record: JSON.parse(item.record) as OutputRecord })),
     };
   }
