@@ -44,20 +44,26 @@ async function splitCorrections(sql: Sql, directory: string): Promise<{ heldOut:
   return { heldOut: await readLabelled(heldOutPath), trainPath, trained: trained.length };
 }
 
-/** The candidate against the default on the held-out corrections and dev, and whether it may be promoted. */
-export async function judge(sql: Sql, registry: ModelRegistry, candidatePath: string, devPath: string | undefined, margin = DEFAULT_MARGIN): Promise<{ comparisons: Comparison[]; verdict: Verdict }> {
+type Judgement = { comparisons: Comparison[]; verdict: Verdict };
+
+/** The candidate against the default on `heldOut` and dev, and whether it may be promoted. */
+async function judgeOn(heldOut: readonly Example[], registry: ModelRegistry, candidatePath: string, devPath: string | undefined, margin = DEFAULT_MARGIN): Promise<Judgement> {
+  // The shipped model learnt from dev once it was reported (--include-dev): dev cannot judge it.
+  const currentPath = registry.currentPath();
+  const devSeen = loadModel(currentPath ?? DEFAULT_MODEL_PATH).header.training.devIncluded === true;
+  const sets = [
+    { name: 'held-out corrections', examples: heldOut },
+    ...(devPath === undefined ? [] : [{ name: 'dev', examples: await readLabelled(devPath), notJudgedBecause: devSeen ? 'the default was trained on it' : undefined }]),
+  ];
+  const comparisons = compareModels(currentPath, candidatePath, sets, margin);
+  return { comparisons, verdict: verdict(comparisons, margin) };
+}
+
+/** The candidate against the default on the held-out corrections of the moment and dev, and whether it may be promoted. */
+export async function judge(sql: Sql, registry: ModelRegistry, candidatePath: string, devPath: string | undefined, margin = DEFAULT_MARGIN): Promise<Judgement> {
   const directory = await mkdtemp(join(tmpdir(), 'fmc-judge-'));
   try {
-    const { heldOut } = await splitCorrections(sql, directory);
-    // The shipped model learnt from dev once it was reported (--include-dev): dev cannot judge it.
-    const currentPath = registry.currentPath();
-    const devSeen = loadModel(currentPath ?? DEFAULT_MODEL_PATH).header.training.devIncluded === true;
-    const sets = [
-      { name: 'held-out corrections', examples: heldOut },
-      ...(devPath === undefined ? [] : [{ name: 'dev', examples: await readLabelled(devPath), notJudgedBecause: devSeen ? 'the default was trained on it' : undefined }]),
-    ];
-    const comparisons = compareModels(currentPath, candidatePath, sets, margin);
-    return { comparisons, verdict: verdict(comparisons, margin) };
+    return await judgeOn((await splitCorrections(sql, directory)).heldOut, registry, candidatePath, devPath, margin);
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
@@ -76,7 +82,7 @@ export async function retrain(sql: Sql, registry: ModelRegistry, settings: Retra
     );
     const candidatePath = join(directory, 'candidate.fmcmodel');
     await saveModel(candidatePath, model);
-    const judged = await judge(sql, registry, candidatePath, sources.dev, settings.margin);
+    const judged = await judgeOn(corrections.heldOut, registry, candidatePath, sources.dev, settings.margin);
     const { files, examples, real, paraphrases, written } = model.header.training;
     const against = `## Against the default of ${new Date().toISOString().slice(0, 10)}\n\n${comparisonTable(judged.comparisons)}\n\n${judged.verdict.promotable ? 'Promotable' : 'Not promotable'}: ${judged.verdict.reason}.\n`;
     const registered = await registry.register(model, `${card}\n${against}`, {
