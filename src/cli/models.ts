@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { AuditLog } from '../auth/index.js';
 import { loadConfig } from '../config/index.js';
-import { comparisonTable, DEFAULT_MARGIN } from '../models/guard.js';
+import { comparisonTable, DEFAULT_MARGIN, type Comparison } from '../models/guard.js';
 import { ModelRegistry } from '../models/registry.js';
 import { judge, retrain, trainingSources } from '../models/retrain.js';
 import { resolveDataDir } from '../store/index.js';
@@ -24,6 +24,11 @@ function registryOf(options: z.infer<typeof DataDir>): ModelRegistry {
 }
 
 const say = (message: string): void => void process.stderr.write(`${message}\n`);
+
+/** The side-by-side figures on standard output, when there is any set to show. */
+function printComparisons(comparisons: readonly Comparison[]): void {
+  if (comparisons.length > 0) process.stdout.write(`${comparisonTable(comparisons)}\n`);
+}
 
 export async function modelsListCommand(rawOptions: unknown): Promise<void> {
   const options = ListOptions.parse(rawOptions);
@@ -47,7 +52,7 @@ async function promote(options: z.infer<typeof PromoteOptions>, id: string): Pro
   await withStore(options, async (sql) => {
     const dev = options.trainingData === undefined ? undefined : trainingSources(options.trainingData).dev;
     const { comparisons, verdict } = await judge(sql, registry, registry.pathOf(registry.get(id).id), dev, options.margin);
-    process.stdout.write(`${comparisonTable(comparisons)}\n`);
+    printComparisons(comparisons);
     if (!verdict.promotable && !options.force) throw new UsageError(`${id} is not promoted: ${verdict.reason} (--force promotes it anyway)`);
     registry.promote(id);
     await new AuditLog(sql).record({ actor: CLI_ACTOR, action: 'model.promote', target: id, detail: verdict.promotable ? verdict.reason : `forced: ${verdict.reason}` });
@@ -63,7 +68,7 @@ export async function modelsTrainCommand(rawOptions: unknown): Promise<void> {
     await new AuditLog(sql).record({ actor: CLI_ACTOR, action: 'model.train', target: result.model.id });
     return result;
   });
-  process.stdout.write(`${comparisonTable(trained.model.evaluation)}\n`);
+  printComparisons(trained.model.evaluation);
   say(`${trained.model.id} registered; ${trained.verdict.promotable ? 'promotable' : 'not promotable'}: ${trained.verdict.reason}`);
   if (options.promote) await promote({ ...options, force: false }, trained.model.id);
 }
