@@ -12,17 +12,17 @@ const LABELS = ['sentiment', 'is_claim', 'urgence', 'topics', 'incident'] as con
 const SET_NAMES: Record<string, string> = { 'held-out corrections': 'corrections mises de côté', dev: 'dev' };
 
 function Figures({ comparison }: { comparison: Comparison }) {
-  const cell = (before: number, after: number) => <td className={after < before ? 'worse' : after > before ? 'better' : ''}>{`${before.toFixed(3)} → ${after.toFixed(3)}`}</td>;
+  const cell = (before: number, after: number, key: string) => (
+    <td key={key} className={after < before ? 'worse' : after > before ? 'better' : ''}>{`${before.toFixed(3)} → ${after.toFixed(3)}`}</td>
+  );
   return (
     <tr>
       <th scope="row" title={comparison.note}>
         {SET_NAMES[comparison.set] ?? comparison.set} ({comparison.examples}
         {comparison.judged ? '' : ', non jugé'})
       </th>
-      {cell(comparison.current.meanMacroF1, comparison.candidate.meanMacroF1)}
-      {LABELS.map((label) => (
-        <td key={label}>{`${comparison.current.macroF1[label].toFixed(3)} → ${comparison.candidate.macroF1[label].toFixed(3)}`}</td>
-      ))}
+      {cell(comparison.current.meanMacroF1, comparison.candidate.meanMacroF1, 'mean')}
+      {LABELS.map((label) => cell(comparison.current.macroF1[label], comparison.candidate.macroF1[label], label))}
     </tr>
   );
 }
