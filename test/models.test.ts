@@ -110,6 +110,9 @@ test('retrain with the corrections, promote behind the guard, roll back: new run
   const retrained = await labelsOfRun(app, analyst);
   assert.deepEqual(retrained.map((row) => [row.topics, row.incident, row.label_source]), retrained.map(() => ['mobile', 'processus_sav', 'rules+model']), 'new runs classify with the promoted model');
 
+  const explained = fmc(['explain', zorglub(2000), '--json', '--data-dir', dataDir]);
+  assert.equal(JSON.parse(explained.stdout).perLabel.topics.value, 'mobile', 'fmc explain explains with the default model');
+
   // A model trained on scrambled labels regresses on dev against the promoted one: registered, refused promotion.
   const bad = fmc(['models', 'train', '--training-data', trainingData(true), '--data-dir', dataDir]);
   assert.equal(bad.code, 0, bad.stderr);

@@ -4,11 +4,15 @@ import { cleanTweet } from '../clean/index.js';
 import { explainWithModel } from '../classify/explain.js';
 import { DEFAULT_MODEL_PATH } from '../classify/index.js';
 import { loadModel } from '../classify/model.js';
+import { loadConfig } from '../config/index.js';
 import { LABEL_NAMES } from '../labels.js';
+import { ModelRegistry } from '../models/registry.js';
+import { resolveDataDir } from '../store/index.js';
 import { UsageError } from './errors.js';
 
 const ExplainOptions = z.object({
   model: z.string().min(1).optional(),
+  dataDir: z.string().min(1).optional(),
   author: z.string().optional(),
   top: z.coerce.number().int().min(1).max(100).default(6),
   json: z.boolean().default(false),
@@ -19,7 +23,9 @@ const signed = (weight: number): string => `${weight >= 0 ? '+' : '−'}${Math.a
 export async function explainCommand(text: string, rawOptions: unknown): Promise<void> {
   const options = ExplainOptions.parse(rawOptions);
   if (text.trim() === '') throw new UsageError('give the text of a tweet: fmc explain "plus de fibre à Lyon depuis ce matin"');
-  const model = loadModel(options.model ?? DEFAULT_MODEL_PATH);
+  // The model named, else the data directory's default (fmc models promote), else the shipped one.
+  const dataDir = resolveDataDir(loadConfig({ flags: { dataDir: options.dataDir } }).dataDir);
+  const model = loadModel(options.model ?? new ModelRegistry(dataDir).currentPath() ?? DEFAULT_MODEL_PATH);
   const explanation = explainWithModel(model, { tweet: cleanTweet(text), author: options.author }, options.top);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(explanation, null, 2)}\n`);
