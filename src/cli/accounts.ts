@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { text } from 'node:stream/consumers';
 import { z } from 'zod';
 import { AccountError, AccountStore, AuditLog, ROLES } from '../auth/index.js';
-import { durationMs, loadConfig } from '../config/index.js';
+import { loadConfig, sinceTime } from '../config/index.js';
 import { openDatabase, resolveDataDir } from '../store/index.js';
 import { postgresSql, sqliteSql, type Sql } from '../store/sql.js';
 import { UsageError } from './errors.js';
@@ -145,10 +145,8 @@ export async function keysRevokeCommand(id: string, rawOptions: unknown): Promis
 /** `--since` as a date (2026-12-01, ISO time) or an age (30m, 24h, 7d). */
 export function parseSince(since: string | undefined, now = Date.now()): Date | undefined {
   if (since === undefined) return undefined;
-  const age = durationMs(since);
-  if (age !== undefined) return new Date(now - age);
-  const time = Date.parse(since);
-  if (Number.isNaN(time)) throw new UsageError(`--since ${since}: give a date (2026-12-01) or an age (30m, 24h, 7d)`);
+  const time = sinceTime(since, now);
+  if (time === undefined) throw new UsageError(`--since ${since}: give a date (2026-12-01) or an age (30m, 24h, 7d)`);
   return new Date(time);
 }
 

@@ -3,7 +3,7 @@ import { foldText } from '../clean/index.js';
 import { LABEL_NAMES, LABEL_VALUES, type Labels } from '../labels.js';
 import { toOutputRecord, type OutputRecord } from '../output/index.js';
 import type { RunStats } from '../pipeline/index.js';
-import { COUNTED_COLUMNS, correctedRecord, labelsOf, reviewProgress, reviewScoreSql, scopeCounts, type Correction, type ReviewQueue, type ReviewScope, type RunDashboard, type RunRecord, type RunStatus, type StoredTweet, type TweetQuery } from '../store/index.js';
+import { CORRECTION_COLUMNS, correctionValues, COUNTED_COLUMNS, correctedRecord, reviewProgress, reviewScoreSql, scopeCounts, type Correction, type ReviewQueue, type ReviewScope, type RunDashboard, type RunRecord, type RunStatus, type StoredTweet, type TweetQuery } from '../store/index.js';
 import { inTransaction, type PgPool } from '../store/postgres.js';
 import type { RunReader } from '../server/backends.js';
 import { STORED_ROWS_SQL } from './finish.js';
@@ -126,16 +126,7 @@ export class PgRunReader implements RunReader {
         position,
         ...LABEL_NAMES.map((label) => labels[label]),
       ]);
-      await client.query('INSERT INTO corrections (run_id, position, tweet_id, text, before, after, author, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
-        id,
-        position,
-        String(before.id ?? ''),
-        String(before.text_cleaned ?? ''),
-        JSON.stringify(labelsOf(before)),
-        JSON.stringify(labels),
-        author,
-        new Date().toISOString(),
-      ]);
+      await client.query(`INSERT INTO corrections (${CORRECTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, correctionValues(id, position, before, labels, author));
       return { before, after: correctedRecord(before, labels) };
     });
   }

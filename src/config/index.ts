@@ -55,6 +55,14 @@ export function durationMs(text: string): number | undefined {
   return match === null ? undefined : Number(match[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'm' | 'h' | 'd'];
 }
 
+/** A point in time given as an age back from `now` (30m, 24h, 7d) or a date (2026-12-01, ISO time); undefined when it is neither. */
+export function sinceTime(text: string, now = Date.now()): number | undefined {
+  const age = durationMs(text);
+  if (age !== undefined) return now - age;
+  const time = Date.parse(text);
+  return Number.isNaN(time) ? undefined : time;
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }

@@ -35,6 +35,11 @@ export function toOutputRecord({ row, textCleaned, labels, labelSource, duplicat
   return record;
 }
 
+/** A row that could not be read: it carries an error, and no labels worth explaining, correcting or counting. */
+export function isErrorRecord(record: OutputRecord): boolean {
+  return record.error !== undefined && record.error !== null && record.error !== '';
+}
+
 export function formatFromPath(path: string): OutputFormat | undefined {
   const extension = extname(path).toLowerCase().slice(1);
   if (extension === 'ndjson') return 'jsonl';

@@ -3,7 +3,7 @@
  * labels the pipeline gives (`detectIncidents`), and alerts when they open
  * and close (`IncidentWatch`, `postAlert`).
  */
-import type { OutputRecord } from '../output/index.js';
+import { isErrorRecord, type OutputRecord } from '../output/index.js';
 import { dateOf } from '../store/index.js';
 import type { RadarTweet } from './detect.js';
 
@@ -12,7 +12,7 @@ export { alertMessage, IncidentWatch, postAlert, type AlertMessage, type Webhook
 
 /** A labelled row (an export's, a run's) as the radar reads it: its date column, cleaned text and labels; undefined for an error row. */
 export function radarTweetOf(record: OutputRecord): RadarTweet | undefined {
-  if (record.error !== undefined && record.error !== null && record.error !== '') return undefined;
+  if (isErrorRecord(record)) return undefined;
   const date = dateOf(record);
   return {
     id: String(record.id ?? ''),

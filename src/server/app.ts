@@ -30,6 +30,8 @@ import { modelRoutes } from './routes/models.js';
 import { reviewRoutes } from './routes/review.js';
 import { runRoutes } from './routes/runs.js';
 import { systemRoutes } from './routes/system.js';
+import { DEFAULT_MODEL_PATH, lastLoaded } from '../classify/index.js';
+import { loadModel } from '../classify/model.js';
 import { ModelRegistry } from '../models/registry.js';
 
 export interface ServerOptions {
@@ -199,8 +201,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(systemRoutes, { ready: () => backends.ready(), queue, metrics, metricsKey: options.metricsKey });
   await app.register(accountRoutes, { accounts, audit, tickets, sessionLifetimeMs, signInLimitPerMinute: postLimitPerMinute, singleSignOn: options.oidc !== undefined });
   if (options.oidc !== undefined) await app.register(oidcRoutes, { settings: options.oidc, accounts, audit, sessionLifetimeMs });
-  await app.register(runRoutes, { runs, queue, audit, dataDir: options.dataDir, config: options.config, maxUploadBytes, postLimitPerMinute, modelPath });
-  await app.register(reviewRoutes, { runs, modelPath });
+  // Explanations and the review queue read the default model in this thread, loaded once per default.
+  const modelAt = lastLoaded((path) => loadModel(path ?? DEFAULT_MODEL_PATH));
+  const localModel = () => modelAt(modelPath());
+  await app.register(runRoutes, { runs, queue, audit, dataDir: options.dataDir, config: options.config, maxUploadBytes, postLimitPerMinute, localModel });
+  await app.register(reviewRoutes, { runs, localModel });
   await app.register(modelRoutes, { dataDir: options.dataDir, trainingData: options.trainingData, audit, embedded: options.backends === undefined });
   await app.register(radarRoutes, { runs, queue, registry: metrics.registry, alertWebhook: options.alertWebhook });
 

@@ -149,6 +149,12 @@ export function correctedRecord(record: OutputRecord, labels: Omit<Labels, 'conf
   return { ...record, ...labels, confidence: 1, label_source: 'human' };
 }
 
+/** The `corrections` row of a correction, in column order: run, position, tweet id, cleaned text, labels before and after, author, time. */
+export const CORRECTION_COLUMNS = 'run_id, position, tweet_id, text, before, after, author, at';
+export function correctionValues(runId: number, position: number, before: OutputRecord, labels: Omit<Labels, 'confidence'>, author: string): Array<string | number> {
+  return [runId, position, String(before.id ?? ''), String(before.text_cleaned ?? ''), JSON.stringify(labelsOf(before)), JSON.stringify(labels), author, new Date().toISOString()];
+}
+
 /** The five labels of a stored row. */
 export function labelsOf(record: OutputRecord): Record<LabelName, string> {
   return Object.fromEntries(LABEL_NAMES.map((label) => [label, String(record[label])])) as Record<LabelName, string>;
@@ -246,9 +252,7 @@ export class RunStore {
       this.db
         .prepare('UPDATE run_rows SET record = ?, sentiment = ?, is_claim = ?, urgence = ?, topics = ?, incident = ?, confidence = 1, label_source = ? WHERE run_id = ? AND position = ?')
         .run(JSON.stringify(after), ...LABEL_NAMES.map((label) => labels[label]), 'human', id, position);
-      this.db
-        .prepare('INSERT INTO corrections (run_id, position, tweet_id, text, before, after, author, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(id, position, String(before.id ?? ''), String(before.text_cleaned ?? ''), JSON.stringify(labelsOf(before)), JSON.stringify(labels), author, new Date().toISOString());
+      this.db.prepare(`INSERT INTO corrections (${CORRECTION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(...correctionValues(id, position, before, labels, author));
       return { before, after };
     })();
   }

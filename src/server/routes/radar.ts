@@ -8,7 +8,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { LRUCache } from 'lru-cache';
 import { Gauge, type Registry } from 'prom-client';
 import { z } from 'zod';
-import { durationMs } from '../../config/index.js';
+import { durationMs, sinceTime } from '../../config/index.js';
 import { detectIncidents, IncidentWatch, postAlert, radarTweetOf, type RadarReport, type RadarTweet } from '../../radar/index.js';
 import type { RunQueue, RunReader } from '../backends.js';
 import type { RunEnd } from '../jobs.js';
@@ -92,9 +92,8 @@ export const radarRoutes: FastifyPluginAsyncZod<RadarRoutesOptions> = async (app
       },
     },
     async (request) => {
-      const age = durationMs(request.query.since);
-      const since = age !== undefined ? Date.now() - age : Date.parse(request.query.since);
-      if (Number.isNaN(since)) throw new HttpError(400, `since=${request.query.since}: give an age (24h, 7d) or a date (2026-12-01)`);
+      const since = sinceTime(request.query.since);
+      if (since === undefined) throw new HttpError(400, `since=${request.query.since}: give an age (24h, 7d) or a date (2026-12-01)`);
       return detectIncidents(await recentTweets(since), { windowMs: durationMs(request.query.window) });
     },
   );

@@ -7,7 +7,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { cleanTweet } from '../../clean/index.js';
-import { lastLoaded, loadClassifier } from '../../classify/index.js';
+import { classifyWithModel, type Model } from '../../classify/model.js';
 import { LABEL_NAMES, type LabelName } from '../../labels.js';
 import { authorOf } from '../../pipeline/index.js';
 import type { ReviewItem } from '../../store/index.js';
@@ -16,8 +16,8 @@ import { ErrorBody, HttpError } from './errors.js';
 
 export interface ReviewRoutesOptions {
   runs: RunReader;
-  /** The local model of the moment (undefined: the shipped one). */
-  modelPath: () => string | undefined;
+  /** The local model of the moment. */
+  localModel: () => Model;
 }
 
 /** What one label the LLM and the local model disagree on adds to the score. */
@@ -33,13 +33,12 @@ const Item = z.object({ runId: z.number(), position: z.number(), score: z.number
 
 export const reviewRoutes: FastifyPluginAsyncZod<ReviewRoutesOptions> = async (app, options) => {
   const { runs } = options;
-  const classifierAt = lastLoaded(loadClassifier);
 
   /** The labels the local model gives where the LLM's replaced its own. */
   function disagreement(item: ReviewItem): LabelName[] {
     const { record } = item;
     if (record.label_source !== 'llm') return [];
-    const local = classifierAt(options.modelPath()).classify({ tweet: cleanTweet(String(record.text_cleaned ?? '')), author: authorOf(record) });
+    const local = classifyWithModel(options.localModel(), { tweet: cleanTweet(String(record.text_cleaned ?? '')), author: authorOf(record) });
     return LABEL_NAMES.filter((label) => local[label] !== record[label]);
   }
 

@@ -15,8 +15,8 @@ import { createBackend, LlmUnavailableError } from '../../llm/index.js';
 import { authorOf, MODES, type Mode, type RunStats } from '../../pipeline/index.js';
 import { cleanTweet } from '../../clean/index.js';
 import { explainWithModel, type Explanation } from '../../classify/explain.js';
-import { DEFAULT_MODEL_PATH, lastLoaded } from '../../classify/index.js';
-import { loadModel } from '../../classify/model.js';
+import type { Model } from '../../classify/model.js';
+import { isErrorRecord } from '../../output/index.js';
 import { labelsOf, UPLOADS_DIRECTORY, type RunDashboard, type RunRecord } from '../../store/index.js';
 import type { RunQueue, RunReader } from '../backends.js';
 import { EXPORT_CONTENT_TYPES, EXPORT_FORMATS, exportStream } from '../export.js';
@@ -91,8 +91,8 @@ export interface RunRoutesOptions {
   config: FmcConfig;
   maxUploadBytes: number;
   postLimitPerMinute: number;
-  /** The model explanations are computed with: the default one of the moment (undefined: the shipped one). */
-  modelPath: () => string | undefined;
+  /** The model explanations are computed with: the default one of the moment. */
+  localModel: () => Model;
 }
 
 export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, options) => {
@@ -244,7 +244,6 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
     return { total: result.total, page, pageSize, items: result.items.map(({ position, record }) => ({ position, ...record })) };
   });
 
-  const modelAt = lastLoaded((path) => loadModel(path ?? DEFAULT_MODEL_PATH));
   app.get(
     '/api/runs/:id/tweets/:position',
     {
@@ -261,8 +260,8 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
       const run = await runOr404(request.params.id);
       const tweet = await runs.row(run.id, request.params.position);
       if (tweet === undefined) throw new HttpError(404, `run ${run.id} has no row at position ${request.params.position}`);
-      if (request.query.explain === '0' || (tweet.error !== undefined && tweet.error !== null && tweet.error !== '')) return { tweet };
-      const explanation = explainWithModel(modelAt(options.modelPath()), { tweet: cleanTweet(String(tweet.text_cleaned ?? '')), author: authorOf(tweet) });
+      if (request.query.explain === '0' || isErrorRecord(tweet)) return { tweet };
+      const explanation = explainWithModel(options.localModel(), { tweet: cleanTweet(String(tweet.text_cleaned ?? '')), author: authorOf(tweet) });
       // Where the LLM's answer replaced the local labels, it decided: the model's view is shown beside it.
       return { tweet, explanation, decidedBy: String(tweet.label_source) };
     },
@@ -290,7 +289,7 @@ export const runRoutes: FastifyPluginAsyncZod<RunRoutesOptions> = async (app, op
       if (run.status !== 'done') throw new HttpError(409, `run ${run.id} is ${run.status}: correct its tweets once it is done`);
       const current = await runs.row(run.id, request.params.position);
       if (current === undefined) throw new HttpError(404, `run ${run.id} has no row at position ${request.params.position}`);
-      if (current.error !== undefined && current.error !== null && current.error !== '') throw new HttpError(409, 'this row could not be read: it has no labels to correct');
+      if (isErrorRecord(current)) throw new HttpError(409, 'this row could not be read: it has no labels to correct');
       // The labels asked for over the row's, then LABELS.md's rules (a claim is never `information` and at least `moyenne`).
       const { confidence: _confidence, ...labels } = enforceConsistency({ ...(labelsOf(current) as Omit<Labels, 'confidence'>), ...request.body, confidence: 1 });
       const correction = await runs.correct(run.id, request.params.position, labels, request.principal?.name ?? 'anonymous');

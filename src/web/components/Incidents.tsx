@@ -17,7 +17,6 @@ interface MapLocation {
   path: string;
 }
 
-const SEVERITY_NAMES: Record<string, string> = { faible: 'faible', moyenne: 'moyenne', haute: 'haute', critique: 'critique' };
 const time = (iso: string): string => `${iso.slice(8, 10)}/${iso.slice(5, 7)} ${iso.slice(11, 16)}`;
 
 function DepartmentMap({ report }: { report: RadarReport }) {
@@ -96,7 +95,7 @@ export function Incidents({ runId, onError }: { runId: number; onError: (message
                   {incident.area === 'FR' ? '' : ` (${incident.area})`}
                   {incident.towns.length > 0 ? ` · ${incident.towns.join(', ')}` : ''}
                 </strong>{' '}
-                · {valueName(incident.topic)} · gravité {SEVERITY_NAMES[incident.severity]}
+                · {valueName(incident.topic)} · gravité {incident.severity}
                 <br />
                 du {time(incident.start)} au {time(incident.end)} (UTC){incident.ongoing ? ' · en cours' : ''} · {integer(incident.tweets)} tweets · pic {incident.peakPerHour.toFixed(0)}/h pour {incident.expectedPerHour.toFixed(1).replace('.', ',')}/h attendus
                 <ul>

@@ -5,10 +5,10 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError } from '../api';
+import { LABEL_NAMES } from '../../labels.js';
 import { LABEL_TITLES } from '../labels';
 import type { Comparison, ModelRegistryView } from '../types';
 
-const LABELS = ['sentiment', 'is_claim', 'urgence', 'topics', 'incident'] as const;
 const SET_NAMES: Record<string, string> = { 'held-out corrections': 'corrections mises de côté', dev: 'dev' };
 
 function Figures({ comparison }: { comparison: Comparison }) {
@@ -22,7 +22,7 @@ function Figures({ comparison }: { comparison: Comparison }) {
         {comparison.judged ? '' : ', non jugé'})
       </th>
       {cell(comparison.current.meanMacroF1, comparison.candidate.meanMacroF1, 'mean')}
-      {LABELS.map((label) => cell(comparison.current.macroF1[label], comparison.candidate.macroF1[label], label))}
+      {LABEL_NAMES.map((label) => cell(comparison.current.macroF1[label], comparison.candidate.macroF1[label], label))}
     </tr>
   );
 }
@@ -97,7 +97,7 @@ export function Models({ isAdmin, onError }: { isAdmin: boolean; onError: (messa
               <tr>
                 <th>macro-F1 : défaut d’alors → ce modèle</th>
                 <th>moyenne</th>
-                {LABELS.map((label) => (
+                {LABEL_NAMES.map((label) => (
                   <th key={label}>{LABEL_TITLES[label]}</th>
                 ))}
               </tr>

@@ -6,18 +6,17 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api';
 import { integer, LABEL_TITLES, valueName } from '../labels';
+import { LABEL_NAMES, type LabelName } from '../../labels.js';
 import { LABELS, type ReviewQueue, type Tweet } from '../types';
 
-const CORRECTABLE = ['sentiment', 'is_claim', 'urgence', 'topics', 'incident'] as const;
-type Correctable = (typeof CORRECTABLE)[number];
 
 /** The key that changes each label (with Maj: the previous value). */
-const KEYS: Record<string, Correctable> = { s: 'sentiment', c: 'is_claim', u: 'urgence', t: 'topics', i: 'incident' };
+const KEYS: Record<string, LabelName> = { s: 'sentiment', c: 'is_claim', u: 'urgence', t: 'topics', i: 'incident' };
 
 type Item = ReviewQueue['items'][number];
 const keyOf = (item: Item) => `${item.runId}:${item.position}`;
 
-function cycle(label: Correctable, value: string, step: 1 | -1): string {
+function cycle(label: LabelName, value: string, step: 1 | -1): string {
   const values: readonly string[] = LABELS[label];
   return values[(values.indexOf(value) + step + values.length) % values.length] as string;
 }
@@ -46,7 +45,7 @@ export function Review({ runId, onError }: { runId: number | undefined; onError:
 
   function save(item: Item): void {
     const labels = labelsOf(item);
-    api.correct(item.runId, item.position, Object.fromEntries(CORRECTABLE.map((label) => [label, String(labels[label])]))).then(
+    api.correct(item.runId, item.position, Object.fromEntries(LABEL_NAMES.map((label) => [label, String(labels[label])]))).then(
       (answer) => {
         // LABELS.md's rules may have moved a label: the answer is what is stored.
         setEdited((all) => ({ ...all, [keyOf(item)]: { ...answer.tweet, position: item.position } }));
@@ -109,14 +108,14 @@ export function Review({ runId, onError }: { runId: number | undefined; onError:
                 {String(item.tweet.text_cleaned ?? '')}
               </p>
               <p className="labels">
-                {CORRECTABLE.map((label) => (
+                {LABEL_NAMES.map((label) => (
                   <span key={label} className={labels[label] === item.tweet[label] ? '' : 'changed'} data-testid={`review-${label}`}>
                     {LABEL_TITLES[label]} : {valueName(String(labels[label]))}
                   </span>
                 ))}
                 <span className="muted">
                   confiance {Number(item.tweet.confidence).toFixed(2)}
-                  {item.disagreement.length > 0 ? ` · le modèle local dit autre chose pour : ${item.disagreement.map((label) => LABEL_TITLES[label as Correctable]).join(', ')}` : ''}
+                  {item.disagreement.length > 0 ? ` · le modèle local dit autre chose pour : ${item.disagreement.map((label) => LABEL_TITLES[label as LabelName]).join(', ')}` : ''}
                   {runId === undefined ? ` · analyse n° ${item.runId}` : ''}
                 </span>
               </p>

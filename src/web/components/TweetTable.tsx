@@ -1,6 +1,7 @@
 /** The tweets of a run: a filter per KPI, search, sort, pages, and the detail of one tweet. */
 import { useEffect, useState } from 'react';
 import { api } from '../api';
+import { LABEL_NAMES } from '../../labels.js';
 import { integer, LABEL_TITLES, valueName } from '../labels';
 import { LABELS, type ExplainedTweet, type LabelName, type Tweet, type TweetPage } from '../types';
 
@@ -40,7 +41,7 @@ function Why({ runId, position, onError }: { runId: number; position: number; on
       {answer.decidedBy === 'llm' ? <p className="muted">Le LLM a décidé ; voici l’avis du modèle local.</p> : null}
       {explanation.places.length > 0 ? <p>Lieux : {explanation.places.map((place) => place.name).join(', ')}</p> : null}
       <ul>
-        {(['sentiment', 'is_claim', 'urgence', 'topics', 'incident'] as const).map((label) => {
+        {LABEL_NAMES.map((label) => {
           const part = explanation.perLabel[label];
           return (
             <li key={label} data-testid={`why-${label}`}>
@@ -54,7 +55,6 @@ function Why({ runId, position, onError }: { runId: number; position: number; on
   );
 }
 
-const CORRECTABLE = ['sentiment', 'is_claim', 'urgence', 'topics', 'incident'] as const;
 
 /** A label's values as the options of a select, named in French. */
 function ValueOptions({ label }: { label: LabelName }) {
@@ -74,7 +74,7 @@ function Correct({ tweet, runId, onCorrected, onError }: { tweet: Tweet; runId: 
   return (
     <fieldset className="correct" data-testid="correct">
       <legend>Corriger</legend>
-      {CORRECTABLE.map((label) => (
+      {LABEL_NAMES.map((label) => (
         <label key={label}>
           {LABEL_TITLES[label]}
           <select
@@ -94,7 +94,7 @@ function Detail({ tweet, runId, canCorrect, onCorrected, onClose, onError }: { t
   const rows: Array<[string, string]> = [
     ['Texte brut', String(tweet.text ?? '')],
     ['Texte nettoyé', String(tweet.text_cleaned ?? '')],
-    ...(['sentiment', 'is_claim', 'urgence', 'topics', 'incident'] as const).map((label): [string, string] => [LABEL_TITLES[label], valueName(String(tweet[label]))]),
+    ...LABEL_NAMES.map((label): [string, string] => [LABEL_TITLES[label], valueName(String(tweet[label]))]),
     ['Confiance', String(tweet.confidence)],
     ['Source des étiquettes', valueName(String(tweet.label_source))],
     ['Doublon de', String(tweet.duplicate_of || '—')],
